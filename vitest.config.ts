@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // lavapipe and the property tests share two cores; files in parallel would only thrash.
+    fileParallelism: false,
+  },
+});
