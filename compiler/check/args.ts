@@ -29,7 +29,11 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-export function bindArgs(call: Call, signature: Signature, report: Reporter): BoundArgs | undefined {
+export function bindArgs(
+  call: Call,
+  signature: Signature,
+  report: Reporter,
+): BoundArgs | undefined {
   const positional: Expr[] = [];
   const named = new Map<string, Arg>();
   const flags = new Set<string>();
@@ -45,11 +49,17 @@ export function bindArgs(call: Call, signature: Signature, report: Reporter): Bo
           "unknownOption",
           arg.name.span,
           `'${call.callee.name}' has no option '${name}'`,
-          hint ?? (allowed.length ? `its options are ${allowed.join(", ")}` : `it takes no options`),
+          hint ??
+            (allowed.length ? `its options are ${allowed.join(", ")}` : `it takes no options`),
         );
       } else if (named.has(name) || flags.has(name)) {
         ok = false;
-        report.error("duplicateOption", arg.name.span, `option '${name}' is given twice`, "remove one of them");
+        report.error(
+          "duplicateOption",
+          arg.name.span,
+          `option '${name}' is given twice`,
+          "remove one of them",
+        );
       } else named.set(name, arg);
       continue;
     }
@@ -57,14 +67,24 @@ export function bindArgs(call: Call, signature: Signature, report: Reporter): Bo
     if (value.kind === "name" && !value.primed && signature.flags?.includes(value.name)) {
       if (flags.has(value.name) || named.has(value.name)) {
         ok = false;
-        report.error("duplicateOption", value.span, `option '${value.name}' is given twice`, "remove one of them");
+        report.error(
+          "duplicateOption",
+          value.span,
+          `option '${value.name}' is given twice`,
+          "remove one of them",
+        );
       }
       flags.add(value.name);
       continue;
     }
     if (named.size > 0 || flags.size > 0) {
       ok = false;
-      report.error("wrongArgumentCount", arg.span, `positional argument after named options in '${call.callee.name}'`, "put positional arguments first");
+      report.error(
+        "wrongArgumentCount",
+        arg.span,
+        `positional argument after named options in '${call.callee.name}'`,
+        "put positional arguments first",
+      );
       continue;
     }
     positional.push(value);
@@ -73,14 +93,19 @@ export function bindArgs(call: Call, signature: Signature, report: Reporter): Bo
   const min = signature.min ?? signature.positional.length;
   if (positional.length > max || positional.length < min) {
     ok = false;
-    const expected =
-      signature.variadic ? `at least ${plural(min, "argument")}` : min === max ? plural(max, "argument") : `${min} to ${plural(max, "argument")}`;
+    const expected = signature.variadic
+      ? `at least ${plural(min, "argument")}`
+      : min === max
+        ? plural(max, "argument")
+        : `${min} to ${plural(max, "argument")}`;
     const extra = positional[max];
     report.error(
       "wrongArgumentCount",
       positional.length > max && extra ? extra.span : call.span,
       `'${call.callee.name}' takes ${expected}, got ${positional.length}`,
-      signature.positional.length ? `write ${call.callee.name}(${signature.positional.join(", ")})` : undefined,
+      signature.positional.length
+        ? `write ${call.callee.name}(${signature.positional.join(", ")})`
+        : undefined,
     );
   }
   return ok ? { positional, named, flags } : undefined;
@@ -96,26 +121,50 @@ export function constantNumber(expr: Expr): number | undefined {
   return undefined;
 }
 
-export function readNumber(expr: Expr, what: string, report: Reporter, range?: { min?: number; max?: number; below?: number }): number | undefined {
+export function readNumber(
+  expr: Expr,
+  what: string,
+  report: Reporter,
+  range?: { min?: number; max?: number; below?: number },
+): number | undefined {
   const value = constantNumber(expr);
-  if (value === undefined) return report.error("wrongArgumentType", expr.span, `${what} must be a number`);
-  if ((range?.min !== undefined && value < range.min) || (range?.max !== undefined && value > range.max) || (range?.below !== undefined && value >= range.below)) {
+  if (value === undefined)
+    return report.error("wrongArgumentType", expr.span, `${what} must be a number`);
+  if (
+    (range?.min !== undefined && value < range.min) ||
+    (range?.max !== undefined && value > range.max) ||
+    (range?.below !== undefined && value >= range.below)
+  ) {
     const bounds = [
       range.min !== undefined ? `at least ${range.min}` : "",
       range.max !== undefined ? `at most ${range.max}` : "",
       range.below !== undefined ? `below ${range.below}` : "",
     ].filter(Boolean);
-    return report.error("badValue", expr.span, `${what} must be ${bounds.join(" and ")}, got ${value}`);
+    return report.error(
+      "badValue",
+      expr.span,
+      `${what} must be ${bounds.join(" and ")}, got ${value}`,
+    );
   }
   return value;
 }
 
-export function readInteger(expr: Expr, what: string, report: Reporter, min = 0): number | undefined {
+export function readInteger(
+  expr: Expr,
+  what: string,
+  report: Reporter,
+  min = 0,
+): number | undefined {
   const value = constantNumber(expr);
-  if (value === undefined || !Number.isInteger(value) || (expr.kind === "number" && !expr.isInteger)) {
+  if (
+    value === undefined ||
+    !Number.isInteger(value) ||
+    (expr.kind === "number" && !expr.isInteger)
+  ) {
     return report.error("wrongArgumentType", expr.span, `${what} must be a whole number`);
   }
-  if (value < min) return report.error("badValue", expr.span, `${what} must be at least ${min}, got ${value}`);
+  if (value < min)
+    return report.error("badValue", expr.span, `${what} must be at least ${min}, got ${value}`);
   return value;
 }
 
@@ -125,9 +174,20 @@ export function readBool(expr: Expr, what: string, report: Reporter): boolean | 
 }
 
 /** One of a fixed set of words (`attention: luong`). */
-export function readChoice<T extends string>(expr: Expr, what: string, choices: readonly T[], report: Reporter): T | undefined {
-  if (expr.kind === "name" && !expr.primed && (choices as readonly string[]).includes(expr.name)) return expr.name as T;
+export function readChoice<T extends string>(
+  expr: Expr,
+  what: string,
+  choices: readonly T[],
+  report: Reporter,
+): T | undefined {
+  if (expr.kind === "name" && !expr.primed && (choices as readonly string[]).includes(expr.name))
+    return expr.name as T;
   const got = expr.kind === "name" ? `'${expr.name}'` : "this";
   const hint = expr.kind === "name" ? didYouMean(expr.name, choices) : undefined;
-  return report.error("wrongArgumentType", expr.span, `${what} must be one of ${choices.join(", ")}; got ${got}`, hint);
+  return report.error(
+    "wrongArgumentType",
+    expr.span,
+    `${what} must be one of ${choices.join(", ")}; got ${got}`,
+    hint,
+  );
 }

@@ -25,7 +25,18 @@ export const ACTIVATIONS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Functions of cell bodies besides the activations. */
-export const CELL_FUNCTIONS = ["linear", "layernorm", "concat", "split", "clip", "min", "max", "sum", "mean", "softmax"] as const;
+export const CELL_FUNCTIONS = [
+  "linear",
+  "layernorm",
+  "concat",
+  "split",
+  "clip",
+  "min",
+  "max",
+  "sum",
+  "mean",
+  "softmax",
+] as const;
 
 /** Functions of model bodies besides the activations. */
 export const MODEL_FUNCTIONS = [

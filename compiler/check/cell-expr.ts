@@ -25,18 +25,34 @@ export function shapeOf(scope: CellScope, expr: Expr): Shape | undefined {
   const type = typeOf(scope, expr);
   if (!type) return undefined;
   if (type.kind === "tuple") {
-    return scope.report.error("tupleMismatch", expr.span, `split gives ${type.parts.length} values here, where one is needed`, "bind them first: a, b = split(v, 2)");
+    return scope.report.error(
+      "tupleMismatch",
+      expr.span,
+      `split gives ${type.parts.length} values here, where one is needed`,
+      "bind them first: a, b = split(v, 2)",
+    );
   }
   return type.shape;
 }
 
 /** Elementwise combination: scalars broadcast, vectors must have equal sizes. */
-export function broadcast(scope: CellScope, what: string, expr: Expr, a: Shape, b: Shape): Shape | undefined {
+export function broadcast(
+  scope: CellScope,
+  what: string,
+  expr: Expr,
+  a: Shape,
+  b: Shape,
+): Shape | undefined {
   if (a.length === 0) return b;
   if (b.length === 0) return a;
   if (scope.solver.unify(a[0]!, b[0]!)) return a;
   const show = (s: Shape) => formatShape(s.map((d) => scope.solver.resolve(d)));
-  return scope.report.error("shapeMismatch", expr.span, `shape mismatch in ${what}: left is ${show(a)}, right is ${show(b)}`, "elementwise operations need equal sizes (or a scalar)");
+  return scope.report.error(
+    "shapeMismatch",
+    expr.span,
+    `shape mismatch in ${what}: left is ${show(a)}, right is ${show(b)}`,
+    "elementwise operations need equal sizes (or a scalar)",
+  );
 }
 
 export function typeOf(scope: CellScope, expr: Expr): CellType | undefined {
@@ -51,7 +67,12 @@ function typeOfUncached(scope: CellScope, expr: Expr): CellType | undefined {
     case "number":
       return tensor([]);
     case "bool":
-      return report.error("wrongArgumentType", expr.span, "true and false are option values, not numbers", "use 1 or 0");
+      return report.error(
+        "wrongArgumentType",
+        expr.span,
+        "true and false are option values, not numbers",
+        "use 1 or 0",
+      );
     case "name":
       return nameType(scope, expr.name, expr.primed, expr);
     case "unary": {
@@ -66,23 +87,43 @@ function typeOfUncached(scope: CellScope, expr: Expr): CellType | undefined {
       return shape && tensor(shape);
     }
     case "field":
-      return report.error("misplaced", expr.span, "fields ('.') belong to model values such as enc.final, not to cell values");
+      return report.error(
+        "misplaced",
+        expr.span,
+        "fields ('.') belong to model values such as enc.final, not to cell values",
+      );
     case "call":
       return callType(scope, expr);
   }
 }
 
-function nameType(scope: CellScope, name: string, primed: boolean, expr: Expr): CellType | undefined {
+function nameType(
+  scope: CellScope,
+  name: string,
+  primed: boolean,
+  expr: Expr,
+): CellType | undefined {
   const report = scope.report;
   const binding = scope.names.get(name);
   if (primed) {
     if (!binding || binding.kind !== "state") {
       if (!binding && !scope.order.isDefined(refKey(name, true))) {
-        return report.error("unknownName", expr.span, `unknown name '${name}''`, didYouMean(name, [...scope.names.keys()]));
+        return report.error(
+          "unknownName",
+          expr.span,
+          `unknown name '${name}''`,
+          didYouMean(name, [...scope.names.keys()]),
+        );
       }
-      return report.error("notAState", expr.span, `'${name}' is not a state, so it has no next value '${name}''`, binding ? `use '${name}'` : undefined);
+      return report.error(
+        "notAState",
+        expr.span,
+        `'${name}' is not a state, so it has no next value '${name}''`,
+        binding ? `use '${name}'` : undefined,
+      );
     }
-    if (!scope.order.checkRead(refKey(name, true), scope.statement, expr.span, report)) return undefined;
+    if (!scope.order.checkRead(refKey(name, true), scope.statement, expr.span, report))
+      return undefined;
     const next = scope.next.get(name);
     return next ? tensor(next.shape) : undefined;
   }
@@ -91,7 +132,12 @@ function nameType(scope: CellScope, name: string, primed: boolean, expr: Expr): 
       scope.order.checkRead(name, scope.statement, expr.span, report);
       return undefined;
     }
-    return report.error("unknownName", expr.span, `unknown name '${name}'`, didYouMean(name, scope.names.keys()));
+    return report.error(
+      "unknownName",
+      expr.span,
+      `unknown name '${name}'`,
+      didYouMean(name, scope.names.keys()),
+    );
   }
   if (binding.kind === "size") return tensor([]);
   return tensor(binding.shape);
@@ -122,12 +168,25 @@ function callType(scope: CellScope, call: Call): CellType | undefined {
       return activation(scope, call, []);
   }
   if ((MODEL_FUNCTIONS as readonly string[]).includes(name)) {
-    return report.error("misplaced", call.callee.span, `'${name}' is a model function; it cannot be used inside a cell`);
+    return report.error(
+      "misplaced",
+      call.callee.span,
+      `'${name}' is a model function; it cannot be used inside a cell`,
+    );
   }
-  return report.error("unknownFunction", call.callee.span, `unknown function '${name}'`, didYouMean(name, CELL_CALLABLE) ?? `cell functions are ${CELL_CALLABLE.join(", ")}`);
+  return report.error(
+    "unknownFunction",
+    call.callee.span,
+    `unknown function '${name}'`,
+    didYouMean(name, CELL_CALLABLE) ?? `cell functions are ${CELL_CALLABLE.join(", ")}`,
+  );
 }
 
-function activation(scope: CellScope, call: Call, options: readonly string[]): CellType | undefined {
+function activation(
+  scope: CellScope,
+  call: Call,
+  options: readonly string[],
+): CellType | undefined {
   const args = bindArgs(call, { positional: ["value"], options }, scope.report);
   if (!args) return undefined;
   for (const [option, arg] of args.named) readNumber(arg.value, `${option}`, scope.report);
@@ -139,13 +198,21 @@ function vectorOperand(scope: CellScope, call: Call, expr: Expr): Dim | undefine
   const shape = shapeOf(scope, expr);
   if (!shape) return undefined;
   if (shape.length !== 1) {
-    return scope.report.error("wrongArgumentType", expr.span, `'${call.callee.name}' needs a vector here, got a scalar`);
+    return scope.report.error(
+      "wrongArgumentType",
+      expr.span,
+      `'${call.callee.name}' needs a vector here, got a scalar`,
+    );
   }
   return shape[0]!;
 }
 
 function linear(scope: CellScope, call: Call): CellType | undefined {
-  const args = bindArgs(call, { positional: ["x"], variadic: true, min: 1, options: ["out", "bias"] }, scope.report);
+  const args = bindArgs(
+    call,
+    { positional: ["x"], variadic: true, min: 1, options: ["out", "bias"] },
+    scope.report,
+  );
   if (!args) return undefined;
   const inputs = args.positional.map((e) => vectorOperand(scope, call, e));
   const outArg = args.named.get("out");
@@ -153,7 +220,11 @@ function linear(scope: CellScope, call: Call): CellType | undefined {
   const hasBias = biasArg ? readBool(biasArg.value, "bias", scope.report) : true;
   let out: Dim | undefined;
   if (outArg) {
-    out = sizeOf(outArg.value, { lookup: (n) => sizeDim(scope, n), candidates: () => scope.sizeSymbols().values() }, scope.report);
+    out = sizeOf(
+      outArg.value,
+      { lookup: (n) => sizeDim(scope, n), candidates: () => scope.sizeSymbols().values() },
+      scope.report,
+    );
   } else {
     out = scope.solver.fresh();
     scope.openSizes.push({ call, dim: out });
@@ -162,12 +233,40 @@ function linear(scope: CellScope, call: Call): CellType | undefined {
   const single = args.positional.length === 1;
   args.positional.forEach((operand, i) => {
     const stem = scope.namer.unique(`${scope.prefix}.${operandName(operand, i)}`);
-    scope.addParam({ name: `${stem}.weight`, shape: [out, inputs[i]!], init: "uniform", role: "weight", origin: operand.span }, call);
-    if (hasBias && single) scope.addParam({ name: `${stem}.bias`, shape: [out], init: "uniform", role: "bias", origin: call.callee.span }, call);
+    scope.addParam(
+      {
+        name: `${stem}.weight`,
+        shape: [out, inputs[i]!],
+        init: "uniform",
+        role: "weight",
+        origin: operand.span,
+      },
+      call,
+    );
+    if (hasBias && single)
+      scope.addParam(
+        {
+          name: `${stem}.bias`,
+          shape: [out],
+          init: "uniform",
+          role: "bias",
+          origin: call.callee.span,
+        },
+        call,
+      );
   });
   if (hasBias && !single) {
     const stem = scope.namer.unique(scope.prefix);
-    scope.addParam({ name: `${stem}.bias`, shape: [out], init: "uniform", role: "bias", origin: call.callee.span }, call);
+    scope.addParam(
+      {
+        name: `${stem}.bias`,
+        shape: [out],
+        init: "uniform",
+        role: "bias",
+        origin: call.callee.span,
+      },
+      call,
+    );
   }
   return tensor([out]);
 }
@@ -201,8 +300,26 @@ function layernorm(scope: CellScope, call: Call): CellType | undefined {
   if (!size || affine === undefined) return undefined;
   if (affine) {
     const stem = scope.namer.unique(`${scope.prefix}.ln${normHint(operand)}`);
-    scope.addParam({ name: `${stem}.weight`, shape: [size], init: "ones", role: "norm_weight", origin: call.callee.span }, call);
-    scope.addParam({ name: `${stem}.bias`, shape: [size], init: "zeros", role: "norm_bias", origin: call.callee.span }, call);
+    scope.addParam(
+      {
+        name: `${stem}.weight`,
+        shape: [size],
+        init: "ones",
+        role: "norm_weight",
+        origin: call.callee.span,
+      },
+      call,
+    );
+    scope.addParam(
+      {
+        name: `${stem}.bias`,
+        shape: [size],
+        init: "zeros",
+        role: "norm_bias",
+        origin: call.callee.span,
+      },
+      call,
+    );
   }
   return tensor([size]);
 }
@@ -223,7 +340,12 @@ function split(scope: CellScope, call: Call): CellType | undefined {
   if (!size || parts === undefined) return undefined;
   const part = scope.solver.fresh();
   if (!scope.solver.unify(size, scaleDim(part, parts))) {
-    return scope.report.error("shapeMismatch", call.span, `cannot split ${formatShape([scope.solver.resolve(size)])} into ${parts} equal parts`, `give the split value a size that is a multiple of ${parts}`);
+    return scope.report.error(
+      "shapeMismatch",
+      call.span,
+      `cannot split ${formatShape([scope.solver.resolve(size)])} into ${parts} equal parts`,
+      `give the split value a size that is a multiple of ${parts}`,
+    );
   }
   return { kind: "tuple", parts: Array.from({ length: parts }, () => [part]) };
 }
@@ -235,7 +357,13 @@ function clip(scope: CellScope, call: Call): CellType | undefined {
   const shape = shapeOf(scope, x!);
   for (const bound of [lo!, hi!]) {
     const s = shapeOf(scope, bound);
-    if (s && s.length !== 0) scope.report.error("wrongArgumentType", bound.span, "clip bounds must be scalars", "e.g. clip(h, -5, 5)");
+    if (s && s.length !== 0)
+      scope.report.error(
+        "wrongArgumentType",
+        bound.span,
+        "clip bounds must be scalars",
+        "e.g. clip(h, -5, 5)",
+      );
   }
   return shape && tensor(shape);
 }

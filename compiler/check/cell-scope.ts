@@ -22,7 +22,8 @@ export interface CellBinding {
 }
 
 /** A checked expression's type: a tensor of rank 0 or 1, or the parts of a `split`. */
-export type CellType = { kind: "tensor"; shape: readonly Dim[] } | { kind: "tuple"; parts: readonly (readonly Dim[])[] };
+export type CellType =
+  { kind: "tensor"; shape: readonly Dim[] } | { kind: "tuple"; parts: readonly (readonly Dim[])[] };
 
 export class CellScope {
   readonly solver = new Solver();

@@ -40,7 +40,13 @@ export interface CheckedCell {
 function declare(scope: CellScope, name: string, binding: CellBinding): void {
   const existing = scope.names.get(name);
   if (existing) {
-    scope.report.error("duplicateDefinition", binding.span, `'${name}' is already defined in this cell`, "rename one of them", [{ message: "first defined here", span: existing.span }]);
+    scope.report.error(
+      "duplicateDefinition",
+      binding.span,
+      `'${name}' is already defined in this cell`,
+      "rename one of them",
+      [{ message: "first defined here", span: existing.span }],
+    );
     return;
   }
   scope.names.set(name, binding);
@@ -53,16 +59,32 @@ function header(scope: CellScope, decl: CellDecl) {
   for (const p of decl.params) {
     const first = options.get(p.name.name);
     if (first) {
-      scope.report.error("duplicateDefinition", p.name.span, `cell parameter '${p.name.name}' is declared twice`, undefined, [{ message: "first declared here", span: first }]);
+      scope.report.error(
+        "duplicateDefinition",
+        p.name.span,
+        `cell parameter '${p.name.name}' is declared twice`,
+        undefined,
+        [{ message: "first declared here", span: first }],
+      );
       continue;
     }
     options.set(p.name.name, p.name.span);
     if (p.symbol) {
       sizes.push({ option: p.name.name, symbol: p.symbol.name });
-      declare(scope, p.symbol.name, { kind: "size", shape: [], span: p.symbol.span, symbol: p.symbol.name });
+      declare(scope, p.symbol.name, {
+        kind: "size",
+        shape: [],
+        span: p.symbol.span,
+        symbol: p.symbol.name,
+      });
     } else if (p.default) {
       scalars.push({ option: p.name.name, value: p.default.value });
-      declare(scope, p.name.name, { kind: "scalar", shape: [], span: p.name.span, value: p.default.value });
+      declare(scope, p.name.name, {
+        kind: "scalar",
+        shape: [],
+        span: p.name.span,
+        value: p.default.value,
+      });
     }
   }
   return { sizes, scalars };
@@ -89,11 +111,20 @@ function declarations(scope: CellScope, body: readonly Stmt[]) {
       for (const d of stmt.decls) {
         inputs.push(d.span);
         if (d.dtype || d.training) {
-          scope.report.error("misplaced", d.span, "cell inputs are float vectors: no type and no 'for training'", `write 'input ${d.name.name}'`);
+          scope.report.error(
+            "misplaced",
+            d.span,
+            "cell inputs are float vectors: no type and no 'for training'",
+            `write 'input ${d.name.name}'`,
+          );
         }
         let shape: readonly Dim[] | undefined;
         if (d.shape) {
-          shape = vectorShape(d.shape, sizeNames(scope, (n) => ((inputSymbol = n), symbolDim(n))), scope.report);
+          shape = vectorShape(
+            d.shape,
+            sizeNames(scope, (n) => ((inputSymbol = n), symbolDim(n))),
+            scope.report,
+          );
         } else {
           inputSymbol = scope.names.has("I") ? `I_${d.name.name}` : "I";
           shape = [symbolDim(inputSymbol)];
@@ -114,18 +145,33 @@ function declarations(scope: CellScope, body: readonly Stmt[]) {
         const shape = vectorShape(d.shape, sizeNames(scope), scope.report);
         let init: ParamInit = "uniform";
         if (d.init) {
-          if ((PARAM_INITS as readonly string[]).includes(d.init.name)) init = d.init.name as ParamInit;
-          else scope.report.error("wrongArgumentType", d.init.span, `unknown initialiser '${d.init.name}'`, didYouMean(d.init.name, PARAM_INITS) ?? `use one of ${PARAM_INITS.join(", ")}`);
+          if ((PARAM_INITS as readonly string[]).includes(d.init.name))
+            init = d.init.name as ParamInit;
+          else
+            scope.report.error(
+              "wrongArgumentType",
+              d.init.span,
+              `unknown initialiser '${d.init.name}'`,
+              didYouMean(d.init.name, PARAM_INITS) ?? `use one of ${PARAM_INITS.join(", ")}`,
+            );
         }
         if (!shape) continue;
         declare(scope, d.name.name, { kind: "param", shape, span: d.name.span });
         scope.namer.reserve(d.name.name);
-        scope.addParam({ name: d.name.name, shape, init, role: "param", origin: d.name.span }, undefined);
+        scope.addParam(
+          { name: d.name.name, shape, init, role: "param", origin: d.name.span },
+          undefined,
+        );
       }
     }
   }
   if (inputs.length > 1) {
-    scope.report.error("inputCount", inputs[1]!, "a cell reads one input per step", "concatenate inputs in the model: encode(concat(a, b), ...)");
+    scope.report.error(
+      "inputCount",
+      inputs[1]!,
+      "a cell reads one input per step",
+      "concatenate inputs in the model: encode(concat(a, b), ...)",
+    );
   }
   return { input, inputSymbol, states };
 }
@@ -133,27 +179,45 @@ function declarations(scope: CellScope, body: readonly Stmt[]) {
 function ordered(body: readonly Stmt[]): OrderedStatement[] {
   return body.map((stmt) => {
     if (stmt.kind === "assign") {
-      return { defines: stmt.targets.map((t) => refKey(t.name, t.primed)), reads: referencedKeys(stmt.value), span: stmt.span };
+      return {
+        defines: stmt.targets.map((t) => refKey(t.name, t.primed)),
+        reads: referencedKeys(stmt.value),
+        span: stmt.span,
+      };
     }
-    if (stmt.kind === "output") return { defines: [], reads: referencedKeys(stmt.value), span: stmt.span };
+    if (stmt.kind === "output")
+      return { defines: [], reads: referencedKeys(stmt.value), span: stmt.span };
     return { defines: [], reads: new Set<string>(), span: stmt.span };
   });
 }
 
 function assign(scope: CellScope, stmt: Extract<Stmt, { kind: "assign" }>): void {
   const first = stmt.targets[0]!;
-  scope.prefix = stmt.targets.length === 1 ? bindingPrefix(first.name, first.primed) : stmt.targets.map((t) => t.name).join("_");
+  scope.prefix =
+    stmt.targets.length === 1
+      ? bindingPrefix(first.name, first.primed)
+      : stmt.targets.map((t) => t.name).join("_");
   const type = typeOf(scope, stmt.value);
   let shapes: (readonly Dim[] | undefined)[];
   if (!type) shapes = stmt.targets.map(() => undefined);
   else if (type.kind === "tuple") {
     if (type.parts.length !== stmt.targets.length) {
-      scope.report.error("tupleMismatch", stmt.span, `${stmt.targets.length} name${stmt.targets.length === 1 ? "" : "s"} on the left, but split gives ${type.parts.length} values`, `write ${type.parts.length} names: ${["a", "b", "c", "d", "e", "f"].slice(0, type.parts.length).join(", ")} = split(...)`);
+      scope.report.error(
+        "tupleMismatch",
+        stmt.span,
+        `${stmt.targets.length} name${stmt.targets.length === 1 ? "" : "s"} on the left, but split gives ${type.parts.length} values`,
+        `write ${type.parts.length} names: ${["a", "b", "c", "d", "e", "f"].slice(0, type.parts.length).join(", ")} = split(...)`,
+      );
     }
     shapes = stmt.targets.map((_, i) => type.parts[i]);
   } else {
     if (stmt.targets.length > 1) {
-      scope.report.error("tupleMismatch", stmt.span, `${stmt.targets.length} names on the left, but the right side is one value`, "only split(...) gives several values");
+      scope.report.error(
+        "tupleMismatch",
+        stmt.span,
+        `${stmt.targets.length} names on the left, but the right side is one value`,
+        "only split(...) gives several values",
+      );
     }
     shapes = stmt.targets.map(() => type.shape);
   }
@@ -162,23 +226,42 @@ function assign(scope: CellScope, stmt: Extract<Stmt, { kind: "assign" }>): void
     if (target.primed) {
       const state = scope.names.get(target.name);
       if (!state || state.kind !== "state") {
-        scope.report.error("notAState", target.span, `'${target.name}' is not a state, so it has no next value '${target.name}''`, state ? `declare it with 'state ${target.name}: [H]', or drop the '` : `declare it: state ${target.name}: [H]`);
+        scope.report.error(
+          "notAState",
+          target.span,
+          `'${target.name}' is not a state, so it has no next value '${target.name}''`,
+          state
+            ? `declare it with 'state ${target.name}: [H]', or drop the '`
+            : `declare it: state ${target.name}: [H]`,
+        );
         return;
       }
       const earlier = scope.next.get(target.name);
       if (earlier) {
-        scope.report.error("duplicateDefinition", target.span, `'${target.name}'' is defined twice`, "a next state is defined once per step", [{ message: "first defined here", span: earlier.span }]);
+        scope.report.error(
+          "duplicateDefinition",
+          target.span,
+          `'${target.name}'' is defined twice`,
+          "a next state is defined once per step",
+          [{ message: "first defined here", span: earlier.span }],
+        );
         return;
       }
       if (shape && !scope.solver.unify(shape[0] ?? state.shape[0]!, state.shape[0]!)) {
         const show = (s: readonly Dim[]) => formatShape(s.map((d) => scope.solver.resolve(d)));
-        scope.report.error("shapeMismatch", stmt.value.span, `shape mismatch: ${target.name}' is ${show(shape)} but state ${target.name} is ${show(state.shape)}`, "the next state must have the state's shape");
+        scope.report.error(
+          "shapeMismatch",
+          stmt.value.span,
+          `shape mismatch: ${target.name}' is ${show(shape)} but state ${target.name} is ${show(state.shape)}`,
+          "the next state must have the state's shape",
+        );
       }
       scope.next.set(target.name, { shape: state.shape, span: target.span });
       return;
     }
     if (shape) declare(scope, target.name, { kind: "value", shape, span: target.span });
-    else if (!scope.names.has(target.name)) declare(scope, target.name, { kind: "value", shape: [], span: target.span });
+    else if (!scope.names.has(target.name))
+      declare(scope, target.name, { kind: "value", shape: [], span: target.span });
   });
 }
 
@@ -195,23 +278,53 @@ export function checkCell(decl: CellDecl, report: Reporter): CheckedCell {
     else if (stmt.kind === "output") {
       scope.prefix = stmt.name.name;
       const type = typeOf(scope, stmt.value);
-      if (output) report.error("duplicateDefinition", stmt.name.span, "a cell has one output", "the encoder emits it each step", [{ message: "first output here", span: output.span }]);
-      else if (type?.kind === "tensor") output = { shape: type.shape, expr: stmt.value, span: stmt.name.span };
+      if (output)
+        report.error(
+          "duplicateDefinition",
+          stmt.name.span,
+          "a cell has one output",
+          "the encoder emits it each step",
+          [{ message: "first output here", span: output.span }],
+        );
+      else if (type?.kind === "tensor")
+        output = { shape: type.shape, expr: stmt.value, span: stmt.name.span };
     } else if (stmt.kind === "loss") {
       report.error("misplaced", stmt.span, "a loss belongs in a model, not in a cell");
     }
   });
 
-  if (!input) report.error("inputCount", decl.name.span, `cell '${decl.name.name}' has no input`, "declare one: input x");
-  if (states.length === 0) report.error("missingState", decl.name.span, `cell '${decl.name.name}' has no state`, "declare one: state h: [H]");
+  if (!input)
+    report.error(
+      "inputCount",
+      decl.name.span,
+      `cell '${decl.name.name}' has no input`,
+      "declare one: input x",
+    );
+  if (states.length === 0)
+    report.error(
+      "missingState",
+      decl.name.span,
+      `cell '${decl.name.name}' has no state`,
+      "declare one: state h: [H]",
+    );
   for (const state of states) {
     if (!scope.next.has(state.name)) {
-      report.error("stateNeverUpdated", state.span, `state '${state.name}' is never updated`, `define its next value: ${state.name}' = ...`);
+      report.error(
+        "stateNeverUpdated",
+        state.span,
+        `state '${state.name}' is never updated`,
+        `define its next value: ${state.name}' = ...`,
+      );
     }
   }
   for (const open of scope.openSizes) {
     if (hasUnknowns(scope.solver.resolve(open.dim))) {
-      report.error("cannotInferSize", open.call.callee.span, "cannot infer the output size of this linear", "give it: linear(x, out: H)");
+      report.error(
+        "cannotInferSize",
+        open.call.callee.span,
+        "cannot infer the output size of this linear",
+        "give it: linear(x, out: H)",
+      );
     }
   }
 
@@ -228,7 +341,9 @@ export function checkCell(decl: CellDecl, report: Reporter): CheckedCell {
     inputSymbol,
     states: states.map((s) => ({ name: s.name, shape: s.shape })),
     params: scope.params.map((p) => ({ ...p, shape: resolve(p.shape) })),
-    output: output ? { shape: resolve(output.shape), expr: output.expr } : { shape: firstState?.shape ?? [], expr: undefined },
+    output: output
+      ? { shape: resolve(output.shape), expr: output.expr }
+      : { shape: firstState?.shape ?? [], expr: undefined },
     types,
     callParams: scope.callParams,
     ok: report.diagnostics.length === before,

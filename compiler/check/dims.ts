@@ -37,7 +37,10 @@ export function scaleDim(a: Dim, factor: number): Dim {
 }
 
 function mulKeys(a: string, b: string): string {
-  return [...a.split("*"), ...b.split("*")].filter((s) => s !== "").sort().join("*");
+  return [...a.split("*"), ...b.split("*")]
+    .filter((s) => s !== "")
+    .sort()
+    .join("*");
 }
 
 export function mulDims(a: Dim, b: Dim): Dim {
@@ -104,8 +107,15 @@ export function substitute(a: Dim, bindings: (symbol: string) => Dim | undefined
 export function formatDim(a: Dim): string {
   if (a.size === 0) return "0";
   const parts: string[] = [];
-  for (const [k, c] of [...a].sort(([x], [y]) => (x === "" ? 1 : y === "" ? -1 : x.localeCompare(y)))) {
-    const syms = k ? k.split("*").map((s) => (isUnknown(s) ? "?" : s)).join("*") : "";
+  for (const [k, c] of [...a].sort(([x], [y]) =>
+    x === "" ? 1 : y === "" ? -1 : x.localeCompare(y),
+  )) {
+    const syms = k
+      ? k
+          .split("*")
+          .map((s) => (isUnknown(s) ? "?" : s))
+          .join("*")
+      : "";
     const mag = Math.abs(c);
     const body = syms === "" ? String(mag) : mag === 1 ? syms : `${mag}*${syms}`;
     parts.push(parts.length === 0 ? (c < 0 ? `-${body}` : body) : `${c < 0 ? "-" : "+"} ${body}`);

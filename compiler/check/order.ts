@@ -65,20 +65,33 @@ export class DefinitionOrder {
     if (def === undefined || def < at) return true;
     const defining = this.statements[def]!;
     if (def === at) {
-      report.error("usedBeforeDefined", span, `'${key}' is used in its own definition`, "a value of this step cannot depend on itself; read the previous state instead");
+      report.error(
+        "usedBeforeDefined",
+        span,
+        `'${key}' is used in its own definition`,
+        "a value of this step cannot depend on itself; read the previous state instead",
+      );
       return false;
     }
     const path = this.pathBack(def, at);
     if (path) {
       const current = this.statements[at]!.defines[0] ?? "?";
       const names = [current, ...path.map((i) => this.statements[i]!.defines[0] ?? "?"), current];
-      report.error("cycle", span, `cycle within one step: ${names.join(" -> ")}`, "break the cycle: one of these must read the previous state (without ') instead", [
-        { message: `'${key}' is defined here`, span: defining.span },
-      ]);
+      report.error(
+        "cycle",
+        span,
+        `cycle within one step: ${names.join(" -> ")}`,
+        "break the cycle: one of these must read the previous state (without ') instead",
+        [{ message: `'${key}' is defined here`, span: defining.span }],
+      );
     } else {
-      report.error("usedBeforeDefined", span, `'${key}' is used before it is defined`, `move the definition of '${key}' above this line; statements run in order`, [
-        { message: `'${key}' is defined here`, span: defining.span },
-      ]);
+      report.error(
+        "usedBeforeDefined",
+        span,
+        `'${key}' is used before it is defined`,
+        `move the definition of '${key}' above this line; statements run in order`,
+        [{ message: `'${key}' is defined here`, span: defining.span }],
+      );
     }
     return false;
   }
@@ -95,7 +108,7 @@ export class DefinitionOrder {
         if (j === undefined) continue;
         if (j === to) {
           const path = [i];
-          for (let k = i; parent.has(k); ) {
+          for (let k = i; parent.has(k);) {
             k = parent.get(k)!;
             path.unshift(k);
           }

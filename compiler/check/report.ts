@@ -6,7 +6,13 @@ import { CODES, type CodeName } from "./codes.ts";
 export class Reporter {
   readonly diagnostics: Diagnostic[] = [];
 
-  error(code: CodeName, span: Span, message: string, help?: string, notes?: readonly Note[]): undefined {
+  error(
+    code: CodeName,
+    span: Span,
+    message: string,
+    help?: string,
+    notes?: readonly Note[],
+  ): undefined {
     this.diagnostics.push(error(CODES[code], span, message, { help, notes }));
     return undefined;
   }

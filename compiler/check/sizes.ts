@@ -16,24 +16,31 @@ export interface SizeNames {
   introduce?(name: string): Dim | undefined;
 }
 
-const WHAT = "a size is a whole number, a size name from the cell header (H), or arithmetic of them (4 * H)";
+const WHAT =
+  "a size is a whole number, a size name from the cell header (H), or arithmetic of them (4 * H)";
 
 export function sizeOf(expr: Expr, names: SizeNames, report: Reporter): Dim | undefined {
   switch (expr.kind) {
     case "number":
       if (!expr.isInteger || expr.value < 1) {
-        return report.error("badShape", expr.span, `sizes are whole numbers of at least 1, got ${expr.text}`);
+        return report.error(
+          "badShape",
+          expr.span,
+          `sizes are whole numbers of at least 1, got ${expr.text}`,
+        );
       }
       return constDim(expr.value);
     case "name": {
-      if (expr.primed) return report.error("badShape", expr.span, `'${expr.name}'' is not a size`, WHAT);
+      if (expr.primed)
+        return report.error("badShape", expr.span, `'${expr.name}'' is not a size`, WHAT);
       const found = names.lookup(expr.name) ?? names.introduce?.(expr.name);
       if (found) return found;
       return report.error(
         "unknownSize",
         expr.span,
         `unknown size '${expr.name}'`,
-        didYouMean(expr.name, names.candidates()) ?? "sizes come from the cell header, e.g. cell c(hidden: H) { state h: [H] }",
+        didYouMean(expr.name, names.candidates()) ??
+          "sizes come from the cell header, e.g. cell c(hidden: H) { state h: [H] }",
       );
     }
     case "binary": {
@@ -46,7 +53,12 @@ export function sizeOf(expr: Expr, names: SizeNames, report: Reporter): Dim | un
       const divisor = constValue(right);
       const quotient = divisor === undefined ? undefined : divDim(left, divisor);
       if (!quotient) {
-        return report.error("badShape", expr.span, `${formatDim(left)} / ${formatDim(right)} is not a whole size`, "divide only by a number that divides the size exactly");
+        return report.error(
+          "badShape",
+          expr.span,
+          `${formatDim(left)} / ${formatDim(right)} is not a whole size`,
+          "divide only by a number that divides the size exactly",
+        );
       }
       return quotient;
     }
@@ -58,7 +70,12 @@ export function sizeOf(expr: Expr, names: SizeNames, report: Reporter): Dim | un
 /** A cell shape: exactly one dimension (cell values are vectors). */
 export function vectorShape(shape: Shape, names: SizeNames, report: Reporter): Dim[] | undefined {
   if (shape.dims.length !== 1) {
-    return report.error("badShape", shape.span, `cell states, inputs and params are vectors with one size, got ${shape.dims.length}`, "write e.g. [H]");
+    return report.error(
+      "badShape",
+      shape.span,
+      `cell states, inputs and params are vectors with one size, got ${shape.dims.length}`,
+      "write e.g. [H]",
+    );
   }
   const dim = sizeOf(shape.dims[0]!, names, report);
   return dim ? [dim] : undefined;

@@ -1,0 +1,81 @@
+/**
+ * The rnnc command line. Exit codes: 0 ok, 1 diagnostics (errors in the input), 2 usage
+ * (bad flags, unreadable files), 3 an internal error of rnnc (a bug: please report it).
+ */
+import { Command, CommanderError } from "commander";
+import { runCheck, type Output } from "./check.ts";
+import { runFmt } from "./fmt.ts";
+import { UsageError } from "./io.ts";
+
+export const EXIT = { ok: 0, diagnostics: 1, usage: 2, internal: 3 } as const;
+
+const consoleOutput: Output = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+function program(io: Output, setStatus: (code: number) => void): Command {
+  const cli = new Command("rnnc")
+    .description(
+      "A compiler for recurrent neural networks: .rnn specs to WGSL kernels, TypeScript glue and weights.",
+    )
+    .version("0.1.0")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s.replace(/\n$/, "")),
+      writeErr: (s) => io.err(s.replace(/\n$/, "")),
+    })
+    .showHelpAfterError("(run rnnc --help for usage)");
+
+  cli
+    .command("check")
+    .description("check .rnn files: syntax, names, shapes; exit 1 on errors")
+    .argument("<files...>", ".rnn files")
+    .option("--params", "list the parameters of each model and cell (name, shape, count, total)")
+    .option("--bind <sizes>", "with --params, bind cell sizes, e.g. hidden=128,input=10")
+    .action((files: string[], options: { params?: boolean; bind?: string }) =>
+      setStatus(runCheck(files, options, io)),
+    );
+
+  cli
+    .command("fmt")
+    .description("print .rnn files in canonical form")
+    .argument("<files...>", ".rnn files")
+    .option("--check", "exit 1 if a file is not in canonical form; change nothing")
+    .option("--write", "rewrite files in place (atomically)")
+    .action((files: string[], options: { check?: boolean; write?: boolean }) =>
+      setStatus(runFmt(files, options, io)),
+    );
+
+  return cli;
+}
+
+/** Runs the command line; returns the exit code. Never throws. */
+export async function main(argv: readonly string[], io: Output = consoleOutput): Promise<number> {
+  let status: number = EXIT.ok;
+  try {
+    const cli = program(io, (code) => (status = code));
+    if (argv.length === 0) {
+      cli.outputHelp();
+      return EXIT.usage;
+    }
+    await cli.parseAsync([...argv], { from: "user" });
+    return status;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (e instanceof UsageError) {
+      io.err(`rnnc: ${e.message}`);
+      return EXIT.usage;
+    }
+    const error = e as Error;
+    io.err(`rnnc: internal error: ${error.message}`);
+    io.err(
+      process.env.RNNC_DEBUG
+        ? String(error.stack)
+        : "this is a bug in rnnc; set RNNC_DEBUG=1 to see where it happened",
+    );
+    return EXIT.internal;
+  }
+}
