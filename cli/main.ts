@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { runCheck, type Output } from "./check.ts";
+import { runDevices } from "./devices.ts";
 import { runFmt } from "./fmt.ts";
 import { UsageError } from "./io.ts";
 
@@ -46,6 +47,12 @@ function program(io: Output, setStatus: (code: number) => void): Command {
     .action((files: string[], options: { check?: boolean; write?: boolean }) =>
       setStatus(runFmt(files, options, io)),
     );
+
+  cli
+    .command("devices")
+    .description("show the WebGPU adapter rnnc will use, or that it falls back to the CPU backend")
+    .option("--require", "exit 1 when there is no WebGPU adapter")
+    .action(async (options: { require?: boolean }) => setStatus(await runDevices(options, io)));
 
   return cli;
 }
