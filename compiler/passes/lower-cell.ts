@@ -112,6 +112,20 @@ class CellLowering {
     return { nextStates, output: output ?? nextStates[0]! };
   }
 
+  /**
+   * A per-example view [B, n] of a value: parameters are [n] (shared by all examples) and
+   * broadcast in elementwise ops, but ops over the feature axis need the batch axis.
+   */
+  private rows(node: Node): Node {
+    if (node.shape.length !== 1) return node;
+    const batch = this.inputs.x.shape[0]!;
+    return this.g.node("add", [this.g.constant(0, "float", [batch, node.shape[0]!]), node]);
+  }
+
+  private vector(expr: Expr): Node {
+    return this.rows(this.expr(expr));
+  }
+
   private get g(): Graph {
     return this.graph;
   }
@@ -123,7 +137,7 @@ class CellLowering {
   /** `split(v, n)` as n slices along the feature axis. */
   private split(expr: Expr, parts: number): Node[] {
     if (expr.kind !== "call") throw new Error("internal: a tuple binding needs split(...)");
-    const whole = this.expr(positional(expr)[0]!);
+    const whole = this.vector(positional(expr)[0]!);
     const size = whole.shape[1]! / parts;
     return Array.from({ length: parts }, (_, i) =>
       this.op("slice", [whole], { axis: 1, start: i * size, end: (i + 1) * size }),
@@ -173,7 +187,7 @@ class CellLowering {
       case "concat":
         return this.op(
           "concat",
-          args.map((a) => this.expr(a)),
+          args.map((a) => this.vector(a)),
           { axis: 1 },
         );
       case "clip":
@@ -187,9 +201,9 @@ class CellLowering {
         return this.op("maximum", [this.expr(args[0]!), this.expr(args[1]!)]);
       case "sum":
       case "mean":
-        return this.op(name, [this.expr(args[0]!)], { axis: 1, keepdims: true });
+        return this.op(name, [this.vector(args[0]!)], { axis: 1, keepdims: true });
       case "softmax":
-        return this.op("softmax", [this.expr(args[0]!)], { axis: 1 });
+        return this.op("softmax", [this.vector(args[0]!)], { axis: 1 });
       default:
         throw new Error(`internal: cell function '${name}' has no lowering`);
     }
@@ -206,7 +220,7 @@ class CellLowering {
     const bias = names.find((n) => n.endsWith(".bias"));
     let sum: Node | undefined;
     operands.forEach((operand, i) => {
-      const product = this.op("matmul", [this.expr(operand), this.inputs.param(weights[i]!)], {
+      const product = this.op("matmul", [this.vector(operand), this.inputs.param(weights[i]!)], {
         transposeB: true,
       });
       sum = sum ? this.op("add", [sum, product]) : product;
@@ -219,7 +233,7 @@ class CellLowering {
 
   private layernorm(call: Call, operand: Expr): Node {
     const eps = namedNumber(call, "eps", 1e-5);
-    let out = this.op("layernorm", [this.expr(operand)], { eps });
+    let out = this.op("layernorm", [this.vector(operand)], { eps });
     if (namedBool(call, "affine", true)) {
       const [weight, bias] = this.paramsOf(call);
       out = this.op("add", [

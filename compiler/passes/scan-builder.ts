@@ -11,8 +11,10 @@ export class StepBuilder {
   readonly body: Graph;
   readonly slices: Node[] = [];
   readonly states: Node[] = [];
-  private readonly consts: { formal: Node; outer: Node }[] = [];
   readonly step: Node;
+  private readonly sliceSources: Node[] = [];
+  private readonly stateInits: Node[] = [];
+  private readonly consts: { formal: Node; outer: Node }[] = [];
 
   constructor(
     private readonly outer: Graph,
@@ -31,9 +33,6 @@ export class StepBuilder {
     this.sliceSources.push(sequence);
     return formal;
   }
-
-  private readonly sliceSources: Node[] = [];
-  private readonly stateInits: Node[] = [];
 
   state(name: string, init: Node): Node {
     const formal = this.body.input(name, init.dtype, init.shape);
@@ -67,6 +66,10 @@ export class StepBuilder {
     steps: number,
     reverse: boolean,
   ): { finalStates: Node[]; outputs: Node[] } {
+    // Constants in name order, so the scan does not depend on the order equations were written in.
+    this.consts.sort((a, b) =>
+      String(a.formal.attrs.name).localeCompare(String(b.formal.attrs.name)),
+    );
     const scan = this.outer.node(
       "scan",
       [...this.sliceSources, ...this.stateInits, ...this.consts.map((c) => c.outer)],
