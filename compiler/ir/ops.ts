@@ -141,7 +141,15 @@ export const OPS = {
   add: { doc: "a + b", arity: 2, infer: arithmetic },
   sub: { doc: "a - b", arity: 2, infer: arithmetic },
   mul: { doc: "a * b", arity: 2, infer: arithmetic },
-  div: { doc: "a / b (floats)", arity: 2, infer: arithmetic },
+  div: {
+    doc: "a / b (floats)",
+    arity: 2,
+    infer: (inputs, attrs, body) => {
+      if (inputs[0]!.dtype !== "float" || inputs[1]!.dtype !== "float")
+        fail("expects float operands (use floordiv for ints)");
+      return arithmetic(inputs, attrs, body);
+    },
+  },
   minimum: { doc: "min(a, b)", arity: 2, infer: arithmetic },
   maximum: { doc: "max(a, b)", arity: 2, infer: arithmetic },
   floordiv: { doc: "floor(a / b) (ints)", arity: 2, infer: intBinary },
