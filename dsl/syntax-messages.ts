@@ -28,6 +28,46 @@ export function describeToken(token: IToken): string {
   return `'${token.image}'`;
 }
 
+const QUOTE = "write a straight quote for a next state: h'";
+const TIMES = "write '*' to multiply";
+const MINUS = "write '-', the ASCII minus";
+
+/** Characters that look like part of the language, often pasted from papers or other languages. */
+const LOOKALIKES: Record<string, string> = {
+  "’": QUOTE,
+  "‘": QUOTE,
+  "′": QUOTE,
+  "`": QUOTE,
+  "×": TIMES,
+  "·": TIMES,
+  "∗": TIMES,
+  "−": MINUS,
+  "–": MINUS,
+  "—": MINUS,
+  "÷": "write '/' to divide",
+  "@": "there is no matrix product operator: linear(x) multiplies x by its own weight",
+  "^": "there is no power operator: write x * x",
+  ";": "statements need no ';': end the line instead",
+  "\u00a0": "replace it with a plain space",
+};
+
+/** How unexpected characters are shown: as themselves, or as U+XXXX when invisible. */
+export function describeChars(chars: string): string {
+  return /^[\p{L}\p{N}\p{P}\p{S}]+$/u.test(chars)
+    ? `'${chars}'`
+    : [...chars]
+        .map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`)
+        .join(" ");
+}
+
+/** What to do about an unexpected character. */
+export function unexpectedCharHelp(chars: string): string {
+  return (
+    LOOKALIKES[chars[0]!] ??
+    "names use letters, digits and '_'; '#' starts a comment; operators are + - * /"
+  );
+}
+
 const RULE_EXPECTATIONS: Record<string, string> = {
   program: "'cell' or 'model'",
   statement: "a statement (input, state, param, output, loss, or name = expression)",

@@ -3,7 +3,7 @@
  * Shared by cell functions, model functions, losses and cell instantiation so that arity,
  * unknown and duplicate options, and wrong value types read the same everywhere.
  */
-import type { Arg, Call, Expr } from "../../dsl/ast.ts";
+import type { Arg, Call, Expr, Ident } from "../../dsl/ast.ts";
 import type { Reporter } from "./report.ts";
 import { didYouMean } from "./suggest.ts";
 
@@ -39,26 +39,25 @@ export function bindArgs(
   const flags = new Set<string>();
   const allowed = [...(signature.options ?? []), ...(signature.flags ?? [])];
   let ok = true;
+  let misordered = false;
+  const unknown = call.args.flatMap((a) =>
+    a.name && !allowed.includes(a.name.name) ? [a.name] : [],
+  );
+  if (unknown.length > 0) reportUnknownOptions(call, unknown, allowed, report);
   for (const arg of call.args) {
     if (arg.name) {
       const name = arg.name.name;
       if (!allowed.includes(name)) {
         ok = false;
-        const hint = didYouMean(name, allowed);
-        report.error(
-          "unknownOption",
-          arg.name.span,
-          `'${call.callee.name}' has no option '${name}'`,
-          hint ??
-            (allowed.length ? `its options are ${allowed.join(", ")}` : `it takes no options`),
-        );
       } else if (named.has(name) || flags.has(name)) {
         ok = false;
+        const first = named.get(name);
         report.error(
           "duplicateOption",
           arg.name.span,
           `option '${name}' is given twice`,
           "remove one of them",
+          first ? [{ message: "first given here", span: first.span }] : undefined,
         );
       } else named.set(name, arg);
       continue;
@@ -77,21 +76,22 @@ export function bindArgs(
       flags.add(value.name);
       continue;
     }
-    if (named.size > 0 || flags.size > 0) {
+    if ((named.size > 0 || flags.size > 0) && !misordered) {
       ok = false;
+      misordered = true;
       report.error(
         "wrongArgumentCount",
         arg.span,
         `positional argument after named options in '${call.callee.name}'`,
         "put positional arguments first",
       );
-      continue;
     }
     positional.push(value);
   }
   const max = signature.variadic ? Infinity : signature.positional.length;
   const min = signature.min ?? signature.positional.length;
-  if (positional.length > max || positional.length < min) {
+  // Unknown options usually mean another function was meant: its arity is beside the point.
+  if (!misordered && unknown.length === 0 && (positional.length > max || positional.length < min)) {
     ok = false;
     const expected = signature.variadic
       ? `at least ${plural(min, "argument")}`
@@ -109,6 +109,33 @@ export function bindArgs(
     );
   }
   return ok ? { positional, named, flags } : undefined;
+}
+
+/** One diagnostic for all the unknown options of a call, at the first. */
+function reportUnknownOptions(
+  call: Call,
+  unknown: readonly Ident[],
+  allowed: readonly string[],
+  report: Reporter,
+): void {
+  const first = unknown[0]!;
+  const options = allowed.length ? `its options are ${allowed.join(", ")}` : "it takes no options";
+  if (unknown.length === 1) {
+    report.error(
+      "unknownOption",
+      first.span,
+      `'${call.callee.name}' has no option '${first.name}'`,
+      didYouMean(first.name, allowed) ?? options,
+    );
+    return;
+  }
+  const names = unknown.map((u) => `'${u.name}'`).join(", ");
+  report.error(
+    "unknownOption",
+    first.span,
+    `'${call.callee.name}' has no options ${names}`,
+    `${options}; is this the function you meant?`,
+  );
 }
 
 /** A constant number: a literal, or a negated one. */
@@ -161,7 +188,11 @@ export function readInteger(
     !Number.isInteger(value) ||
     (expr.kind === "number" && !expr.isInteger)
   ) {
-    return report.error("wrongArgumentType", expr.span, `${what} must be a whole number`);
+    return report.error(
+      "wrongArgumentType",
+      expr.span,
+      `${what} must be a whole number${expr.kind === "number" ? `, got ${expr.text}` : ""}`,
+    );
   }
   if (value < min)
     return report.error("badValue", expr.span, `${what} must be at least ${min}, got ${value}`);
@@ -170,7 +201,12 @@ export function readInteger(
 
 export function readBool(expr: Expr, what: string, report: Reporter): boolean | undefined {
   if (expr.kind === "bool") return expr.value;
-  return report.error("wrongArgumentType", expr.span, `${what} must be true or false`);
+  return report.error(
+    "wrongArgumentType",
+    expr.span,
+    `${what} must be true or false${expr.kind === "number" ? `, got ${expr.text}` : ""}`,
+    `write ${what}: true or ${what}: false`,
+  );
 }
 
 /** One of a fixed set of words (`attention: luong`). */

@@ -107,19 +107,14 @@ function nameType(
   const binding = scope.names.get(name);
   if (primed) {
     if (!binding || binding.kind !== "state") {
-      if (!binding && !scope.order.isDefined(refKey(name, true))) {
-        return report.error(
-          "unknownName",
-          expr.span,
-          `unknown name '${name}''`,
-          didYouMean(name, [...scope.names.keys()]),
-        );
-      }
+      // `n' = ...` for a non-state is reported where it is defined; its reads stay silent.
+      if (scope.order.isDefined(refKey(name, true))) return undefined;
+      if (!binding) return unknownName(scope, `${name}'`, expr);
       return report.error(
         "notAState",
         expr.span,
         `'${name}' is not a state, so it has no next value '${name}''`,
-        binding ? `use '${name}'` : undefined,
+        `write '${name}'`,
       );
     }
     if (!scope.order.checkRead(refKey(name, true), scope.statement, expr.span, report))
@@ -132,15 +127,24 @@ function nameType(
       scope.order.checkRead(name, scope.statement, expr.span, report);
       return undefined;
     }
-    return report.error(
-      "unknownName",
-      expr.span,
-      `unknown name '${name}'`,
-      didYouMean(name, scope.names.keys()),
-    );
+    return unknownName(scope, name, expr);
   }
+  if (binding.kind === "invalid") return undefined;
   if (binding.kind === "size") return tensor([]);
   return tensor(binding.shape);
+}
+
+/** Reported at the first use only; values are suggested, not sizes (`h` is not `H`). */
+function unknownName(scope: CellScope, key: string, expr: Expr): undefined {
+  if (scope.unknownNames.has(key)) return undefined;
+  scope.unknownNames.add(key);
+  const values = [...scope.names].filter(([, b]) => b.kind !== "size").map(([n]) => n);
+  return scope.report.error(
+    "unknownName",
+    expr.span,
+    `unknown name '${key}'`,
+    didYouMean(key.replace(/'$/, ""), values),
+  );
 }
 
 function callType(scope: CellScope, call: Call): CellType | undefined {
@@ -172,6 +176,7 @@ function callType(scope: CellScope, call: Call): CellType | undefined {
       "misplaced",
       call.callee.span,
       `'${name}' is a model function; it cannot be used inside a cell`,
+      "a cell sees one vector per step: do this in the model, and encode its result",
     );
   }
   return report.error(
@@ -222,7 +227,12 @@ function linear(scope: CellScope, call: Call): CellType | undefined {
   if (outArg) {
     out = sizeOf(
       outArg.value,
-      { lookup: (n) => sizeDim(scope, n), candidates: () => scope.sizeSymbols().values() },
+      {
+        lookup: (n) => sizeDim(scope, n),
+        candidates: () => scope.sizeSymbols().values(),
+        hint: (n) => scope.sizeHint(n),
+        reported: scope.unknownNames,
+      },
       scope.report,
     );
   } else {

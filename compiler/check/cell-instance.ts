@@ -78,13 +78,17 @@ export function bindCellArgs(
   return ok ? { sizes, scalars } : undefined;
 }
 
-/** Binds a checked cell to sizes and an input size; reports a mismatch at `where`. */
+/**
+ * Binds a checked cell to sizes and an input size; reports a mismatch at `where`. `layer`
+ * (1-based, above the first) says the input comes from the layer below, not from the model.
+ */
 export function instantiateCell(
   cell: CheckedCell,
   bound: { sizes: ReadonlyMap<string, number>; scalars: ReadonlyMap<string, number> },
   inputSize: number,
   where: Span,
   report: Reporter,
+  layer?: number,
 ): CellInstance | undefined {
   if (!cell.ok || !cell.input) return undefined;
   const sizes = new Map(bound.sizes);
@@ -94,8 +98,10 @@ export function instantiateCell(
     return report.error(
       "shapeMismatch",
       where,
-      `cell '${cell.name}' reads ${formatShape(cell.input.shape)}${declared !== undefined && !cell.inputSymbol ? "" : ` = [${declared}]`}, but gets [${inputSize}]`,
-      "feed it vectors of the size its input declares",
+      `cell '${cell.name}' reads ${formatShape(cell.input.shape)}${declared !== undefined && !cell.inputSymbol ? "" : ` = [${declared}]`}, but ${layer ? `layer ${layer} gets [${inputSize}] from the layer below` : `gets [${inputSize}]`}`,
+      layer
+        ? `a stacked cell reads the layer below; leave its input size open: input ${cell.input.name}`
+        : "feed it vectors of the size its input declares",
     );
   }
   const size = (d: Dim, what: string): number | undefined => {

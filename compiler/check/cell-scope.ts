@@ -9,7 +9,16 @@ import type { DefinitionOrder } from "./order.ts";
 import { ParamNamer, type ParamEntry } from "./params.ts";
 import type { Reporter } from "./report.ts";
 
-export type CellBindingKind = "size" | "scalar" | "input" | "state" | "param" | "value";
+/** `invalid`: a name whose definition had errors (already reported); reads of it stay silent. */
+export type CellBindingKind = "size" | "scalar" | "input" | "state" | "param" | "value" | "invalid";
+
+const NOT_SIZES: Partial<Record<CellBindingKind, string>> = {
+  scalar: "a number option",
+  input: "the cell's input",
+  state: "a state",
+  param: "a param",
+  value: "a value",
+};
 
 export interface CellBinding {
   readonly kind: CellBindingKind;
@@ -29,6 +38,10 @@ export class CellScope {
   readonly solver = new Solver();
   readonly namer = new ParamNamer();
   readonly names = new Map<string, CellBinding>();
+  /** Unknown names already reported: one diagnostic per name, not one per use. */
+  readonly unknownNames = new Set<string>();
+  /** Header size options by name (`hidden` → `H`): the body uses the symbol, not the option. */
+  readonly sizeOptions = new Map<string, string>();
   readonly next = new Map<string, { shape: readonly Dim[]; span: Span }>();
   readonly params: ParamEntry<Dim>[] = [];
   readonly types = new Map<Expr, readonly Dim[]>();
@@ -47,6 +60,17 @@ export class CellScope {
   addParam(entry: ParamEntry<Dim>, call: Call | undefined): void {
     this.params.push(entry);
     if (call) this.callParams.set(call, [...(this.callParams.get(call) ?? []), entry.name]);
+  }
+
+  /** Help for a size written by its option's name (`[hidden]`, not `[H]`), or a non-size. */
+  sizeHint(name: string): string | undefined {
+    const symbol = this.sizeOptions.get(name);
+    if (symbol !== undefined && symbol !== name)
+      return `'${name}' names the option; in the cell body its size is '${symbol}': write ${symbol}`;
+    const what = NOT_SIZES[this.names.get(name)?.kind ?? "size"];
+    return what
+      ? `'${name}' is ${what}, not a size; sizes are declared in the header, e.g. cell c(hidden: H)`
+      : undefined;
   }
 
   sizeSymbols(): Map<string, string> {

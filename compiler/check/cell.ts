@@ -7,10 +7,10 @@
  * unification, parameters), then the cell as a whole (one input, at least one state, every
  * state updated, every linear's output size inferred).
  */
-import type { CellDecl, Expr, Span, Stmt } from "../../dsl/ast.ts";
+import type { Call, CellDecl, Expr, Span, Stmt } from "../../dsl/ast.ts";
 import { typeOf } from "./cell-expr.ts";
 import { CellScope, type CellBinding } from "./cell-scope.ts";
-import { formatShape, hasUnknowns, symbolDim, type Dim } from "./dims.ts";
+import { dimKey, formatShape, hasUnknowns, symbolDim, type Dim } from "./dims.ts";
 import { DefinitionOrder, referencedKeys, refKey, type OrderedStatement } from "./order.ts";
 import { bindingPrefix, PARAM_INITS, type ParamEntry, type ParamInit } from "./params.ts";
 import type { Reporter } from "./report.ts";
@@ -37,7 +37,11 @@ export interface CheckedCell {
   readonly ok: boolean;
 }
 
-function declare(scope: CellScope, name: string, binding: CellBinding): void {
+/**
+ * Binds a name; false (and reported) when it is already bound. The later definition then
+ * shadows the earlier one (except a header size, which shapes need), as later reads mean it.
+ */
+function declare(scope: CellScope, name: string, binding: CellBinding): boolean {
   const existing = scope.names.get(name);
   if (existing) {
     scope.report.error(
@@ -47,9 +51,11 @@ function declare(scope: CellScope, name: string, binding: CellBinding): void {
       "rename one of them",
       [{ message: "first defined here", span: existing.span }],
     );
-    return;
+    if (existing.kind !== "size") scope.names.set(name, binding);
+    return false;
   }
   scope.names.set(name, binding);
+  return true;
 }
 
 function header(scope: CellScope, decl: CellDecl) {
@@ -63,7 +69,7 @@ function header(scope: CellScope, decl: CellDecl) {
         "duplicateDefinition",
         p.name.span,
         `cell parameter '${p.name.name}' is declared twice`,
-        undefined,
+        "remove one of them",
         [{ message: "first declared here", span: first }],
       );
       continue;
@@ -71,6 +77,7 @@ function header(scope: CellScope, decl: CellDecl) {
     options.set(p.name.name, p.name.span);
     if (p.symbol) {
       sizes.push({ option: p.name.name, symbol: p.symbol.name });
+      scope.sizeOptions.set(p.name.name, p.symbol.name);
       declare(scope, p.symbol.name, {
         kind: "size",
         shape: [],
@@ -98,6 +105,8 @@ function sizeNames(scope: CellScope, introduce?: (name: string) => Dim): SizeNam
     },
     candidates: () => scope.sizeSymbols().values(),
     introduce,
+    hint: (name) => scope.sizeHint(name),
+    reported: scope.unknownNames,
   };
 }
 
@@ -129,16 +138,18 @@ function declarations(scope: CellScope, body: readonly Stmt[]) {
           inputSymbol = scope.names.has("I") ? `I_${d.name.name}` : "I";
           shape = [symbolDim(inputSymbol)];
         }
-        if (!shape) continue;
+        // A bad shape is reported; the name still exists, so its uses raise nothing more.
+        shape ??= [scope.solver.fresh()];
         declare(scope, d.name.name, { kind: "input", shape, span: d.name.span });
         input ??= { name: d.name.name, shape, span: d.name.span };
       }
     } else if (stmt.kind === "state") {
       for (const d of stmt.decls) {
-        const shape = vectorShape(d.shape, sizeNames(scope), scope.report);
-        if (!shape) continue;
-        declare(scope, d.name.name, { kind: "state", shape, span: d.name.span });
-        states.push({ name: d.name.name, shape, span: d.name.span });
+        const shape = vectorShape(d.shape, sizeNames(scope), scope.report) ?? [
+          scope.solver.fresh(),
+        ];
+        if (declare(scope, d.name.name, { kind: "state", shape, span: d.name.span }))
+          states.push({ name: d.name.name, shape, span: d.name.span });
       }
     } else if (stmt.kind === "param") {
       for (const d of stmt.decls) {
@@ -155,7 +166,10 @@ function declarations(scope: CellScope, body: readonly Stmt[]) {
               didYouMean(d.init.name, PARAM_INITS) ?? `use one of ${PARAM_INITS.join(", ")}`,
             );
         }
-        if (!shape) continue;
+        if (!shape) {
+          declare(scope, d.name.name, { kind: "invalid", shape: [], span: d.name.span });
+          continue;
+        }
         declare(scope, d.name.name, { kind: "param", shape, span: d.name.span });
         scope.namer.reserve(d.name.name);
         scope.addParam(
@@ -191,6 +205,14 @@ function ordered(body: readonly Stmt[]): OrderedStatement[] {
   });
 }
 
+const NOT_A_STATE: Partial<Record<CellBinding["kind"], string>> = {
+  input: "the cell's input",
+  param: "a param",
+  value: "a value of this step",
+  size: "a size",
+  scalar: "a scalar option",
+};
+
 function assign(scope: CellScope, stmt: Extract<Stmt, { kind: "assign" }>): void {
   const first = stmt.targets[0]!;
   scope.prefix =
@@ -225,14 +247,17 @@ function assign(scope: CellScope, stmt: Extract<Stmt, { kind: "assign" }>): void
     const shape = shapes[i];
     if (target.primed) {
       const state = scope.names.get(target.name);
+      // `h' = ...` with `h` unknown: the unknown name is the one mistake, already reported.
+      if (!state && scope.unknownNames.has(target.name)) return;
       if (!state || state.kind !== "state") {
+        const what = state && NOT_A_STATE[state.kind];
         scope.report.error(
           "notAState",
           target.span,
-          `'${target.name}' is not a state, so it has no next value '${target.name}''`,
+          `'${target.name}' is ${what ? `${what} and ` : ""}not a state, so it has no next value '${target.name}''`,
           state
-            ? `declare it with 'state ${target.name}: [H]', or drop the '`
-            : `declare it: state ${target.name}: [H]`,
+            ? "only states carry a value to the next step: declare one, e.g. state s: [H]"
+            : `write '${target.name} = ...' for a value of this step, or declare a state: state ${target.name}: [H]`,
         );
         return;
       }
@@ -253,7 +278,7 @@ function assign(scope: CellScope, stmt: Extract<Stmt, { kind: "assign" }>): void
           "shapeMismatch",
           stmt.value.span,
           `shape mismatch: ${target.name}' is ${show(shape)} but state ${target.name} is ${show(state.shape)}`,
-          "the next state must have the state's shape",
+          `the next state must have the state's shape${show(shape).includes("?") ? " ('?' is a size inferred from use)" : ""}`,
         );
       }
       scope.next.set(target.name, { shape: state.shape, span: target.span });
@@ -261,8 +286,16 @@ function assign(scope: CellScope, stmt: Extract<Stmt, { kind: "assign" }>): void
     }
     if (shape) declare(scope, target.name, { kind: "value", shape, span: target.span });
     else if (!scope.names.has(target.name))
-      declare(scope, target.name, { kind: "value", shape: [], span: target.span });
+      declare(scope, target.name, { kind: "invalid", shape: [], span: target.span });
   });
+}
+
+/** `x, h'` for the positional operands of a linear written with names; `...` otherwise. */
+function linearOperands(call: Call): string {
+  const names = call.args.map((a) =>
+    !a.name && a.value.kind === "name" ? `${a.value.name}${a.value.primed ? "'" : ""}` : "",
+  );
+  return names.length > 0 && names.every(Boolean) ? names.join(", ") : "...";
 }
 
 export function checkCell(decl: CellDecl, report: Reporter): CheckedCell {
@@ -289,7 +322,12 @@ export function checkCell(decl: CellDecl, report: Reporter): CheckedCell {
       else if (type?.kind === "tensor")
         output = { shape: type.shape, expr: stmt.value, span: stmt.name.span };
     } else if (stmt.kind === "loss") {
-      report.error("misplaced", stmt.span, "a loss belongs in a model, not in a cell");
+      report.error(
+        "misplaced",
+        stmt.span,
+        "a loss belongs in a model, not in a cell",
+        "move it to a model that runs this cell, e.g. with encode",
+      );
     }
   });
 
@@ -300,7 +338,7 @@ export function checkCell(decl: CellDecl, report: Reporter): CheckedCell {
       `cell '${decl.name.name}' has no input`,
       "declare one: input x",
     );
-  if (states.length === 0)
+  if (!decl.body.some((s) => s.kind === "state"))
     report.error(
       "missingState",
       decl.name.span,
@@ -317,13 +355,20 @@ export function checkCell(decl: CellDecl, report: Reporter): CheckedCell {
       );
     }
   }
-  for (const open of scope.openSizes) {
-    if (hasUnknowns(scope.solver.resolve(open.dim))) {
+  // An unknown size is usually a consequence of another error here (an equation that did not
+  // check never ties its linears to anything), so it is reported only in an otherwise sound cell.
+  // Linears tied to each other (`linear(x) + linear(h)`) share one unknown: reported once.
+  const sound = report.diagnostics.length === before;
+  const reported = new Set<string>();
+  for (const open of sound ? scope.openSizes : []) {
+    const dim = scope.solver.resolve(open.dim);
+    if (hasUnknowns(dim) && !reported.has(dimKey(dim))) {
+      reported.add(dimKey(dim));
       report.error(
         "cannotInferSize",
         open.call.callee.span,
         "cannot infer the output size of this linear",
-        "give it: linear(x, out: H)",
+        `give it one: linear(${linearOperands(open.call)}, out: ${sizes[0]?.symbol ?? "16"})`,
       );
     }
   }

@@ -103,13 +103,12 @@ export function substitute(a: Dim, bindings: (symbol: string) => Dim | undefined
   return out;
 }
 
-/** `4*H + 2`, `H*I`, `?` for an unknown. */
+/** `4*H + 2`, `H*I`, `?` for an unknown (after the known sizes: `H + ?`). */
 export function formatDim(a: Dim): string {
   if (a.size === 0) return "0";
   const parts: string[] = [];
-  for (const [k, c] of [...a].sort(([x], [y]) =>
-    x === "" ? 1 : y === "" ? -1 : x.localeCompare(y),
-  )) {
+  const rank = (k: string) => (k === "" ? 2 : isUnknown(k) ? 1 : 0);
+  for (const [k, c] of [...a].sort(([x], [y]) => rank(x) - rank(y) || x.localeCompare(y))) {
     const syms = k
       ? k
           .split("*")
@@ -155,7 +154,8 @@ export class Solver {
       rest.delete(key);
       if ([...rest.keys()].some((k) => k.split("*").includes(key))) continue;
       const solution = divDim(scaleDim(rest, -1), coefficient);
-      if (!solution) continue;
+      // Sizes are at least 1: `H + ?1 = H` has no solution, rather than ?1 = 0.
+      if (!solution || [...solution.values()].every((c) => c <= 0)) continue;
       this.solutions.set(key, solution);
       return true;
     }

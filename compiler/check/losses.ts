@@ -51,12 +51,24 @@ export function checkLoss(scope: ModelScope, value: Expr): CheckedLoss | undefin
   const ignore = args.named.get("ignore");
   const ignoreIndex = ignore ? readInteger(ignore.value, "ignore", report, 0) : undefined;
   if (!pred || !target) return undefined;
+  // A decoder without a teacher runs its own number of steps (`dec.steps`), not the targets'.
+  const untaught =
+    (pred.origins.has("decode") || pred.origins.has("generate")) &&
+    target.time !== undefined &&
+    pred.time !== target.time;
+  const targetName = targetExpr.kind === "name" ? targetExpr.name : "the targets";
   const mismatch = (why: string, help: string) =>
     report.error(
       "shapeMismatch",
       value.span,
       `shape mismatch in ${kind}: prediction is ${formatType(pred)}, target is ${formatType(target)}`,
-      `${why}; ${help}`,
+      untaught
+        ? `the decoder runs its own number of steps (${pred.time}), not the targets' ${target.time}; to train it on them, give it teacher: ${targetName}`
+        : pred.time === undefined && target.time !== undefined
+          ? "the prediction is one per sequence, the targets one per step: predict from per-step values such as enc.outputs"
+          : pred.time !== undefined && target.time === undefined
+            ? "the prediction is one per step, the target one per sequence: predict from enc.final"
+            : `${why}; ${help}`,
     );
   if (pred.dtype !== "float")
     return report.error(
@@ -98,7 +110,7 @@ export function checkLoss(scope: ModelScope, value: Expr): CheckedLoss | undefin
     if (!sameTensorShape(pred, target))
       return mismatch(
         "prediction and target must have the same shape",
-        "project the prediction to the target's size with linear(x, N)",
+        `project the prediction to the target's size with linear(..., ${target.dims[target.dims.length - 1] ?? "N"})`,
       );
   }
   return {

@@ -77,11 +77,13 @@ function typeOfUncached(scope: ModelScope, expr: Expr): ModelType | undefined {
         "true and false are option values, not tensors",
       );
     case "name": {
+      if (expr.primed && scope.names.has(refKey(expr.name, true))) return undefined;
       if (expr.primed)
         return report.error(
           "misplaced",
           expr.span,
           `next-state names like '${expr.name}'' belong in cells`,
+          `in a model, write '${expr.name}'`,
         );
       const binding = scope.names.get(expr.name);
       if (!binding) {
@@ -89,6 +91,8 @@ function typeOfUncached(scope: ModelScope, expr: Expr): ModelType | undefined {
           scope.order.checkRead(expr.name, scope.statement, expr.span, report);
           return undefined;
         }
+        if (scope.unknownNames.has(expr.name)) return undefined;
+        scope.unknownNames.add(expr.name);
         return report.error(
           "unknownName",
           expr.span,
@@ -96,7 +100,11 @@ function typeOfUncached(scope: ModelScope, expr: Expr): ModelType | undefined {
           didYouMean(expr.name, scope.names.keys()),
         );
       }
-      if (!scope.order.checkRead(refKey(expr.name, false), scope.statement, expr.span, report))
+      // Inputs exist before every statement, even when a later one reuses the name (reported).
+      if (
+        binding.kind !== "input" &&
+        !scope.order.checkRead(refKey(expr.name, false), scope.statement, expr.span, report)
+      )
         return undefined;
       return binding.type;
     }
@@ -197,7 +205,7 @@ function callType(scope: ModelScope, call: Call): ModelType | undefined {
       "misplaced",
       call.callee.span,
       `'${name}' is a cell; run it over a sequence with encode`,
-      `write encode(x, cell: ${name}(...))`,
+      `write encode(${call.args[0]?.value.kind === "name" ? call.args[0].value.name : "x"}, cell: ${name}(...))`,
     );
   }
   if ((CELL_FUNCTIONS as readonly string[]).includes(name)) {

@@ -20,6 +20,8 @@ export interface ModelBinding {
 export class ModelScope {
   readonly namer = new ParamNamer();
   readonly names = new Map<string, ModelBinding>();
+  /** Unknown names already reported: one diagnostic per name, not one per use. */
+  readonly unknownNames = new Set<string>();
   readonly params: ParamEntry<number>[] = [];
   readonly types = new Map<Expr, ModelType>();
   readonly callParams = new Map<Call, string[]>();

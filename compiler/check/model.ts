@@ -55,6 +55,8 @@ function declare(scope: ModelScope, name: string, binding: ModelBinding): void {
       "rename one of them",
       [{ message: "first defined here", span: existing.span }],
     );
+    // The later definition shadows the earlier one: the reads after it mean it.
+    scope.names.set(name, binding);
     return;
   }
   scope.names.set(name, binding);
@@ -176,10 +178,13 @@ export function checkModel(
             "misplaced",
             target!.span,
             `next-state names like '${target!.name}'' belong in cells`,
+            `in a model, write '${target!.name} = ...'`,
           );
         scope.prefix = target!.name;
         const type = typeOf(scope, stmt.value);
-        declare(scope, target!.name, { kind: "value", type, span: target!.span });
+        // `h'` is reported above; bound under its own spelling, its reads raise nothing more.
+        const name = target!.primed ? `${target!.name}'` : target!.name;
+        declare(scope, name, { kind: "value", type, span: target!.span });
         return;
       }
       case "output": {
@@ -199,11 +204,15 @@ export function checkModel(
     }
   });
   if (outputSpans.length === 0) {
+    const last = [...decl.body].reverse().find((s) => s.kind === "assign" && !s.targets[0]!.primed);
+    const name = last?.kind === "assign" ? last.targets[0]!.name : undefined;
     report.error(
       "missingOutput",
       decl.name.span,
       `model '${decl.name.name}' has no output`,
-      "add one: output NAME = expression",
+      name
+        ? `mark what the model computes with 'output', e.g. output ${name} = ...`
+        : "add one: output NAME = expression",
     );
   }
   return {

@@ -60,7 +60,7 @@ function cellOption(scope: ModelScope, call: Call, args: BoundArgs) {
   if (!arg)
     return scope.report.error(
       "missingOption",
-      call.span,
+      call.callee.span,
       `${call.callee.name} needs a cell`,
       `write ${call.callee.name}(..., cell: lstm(hidden: 128))`,
     );
@@ -173,6 +173,7 @@ function encode(scope: ModelScope, call: Call): RecordType | undefined {
       inputSize,
       layer === 0 ? args.positional[0]!.span : cellArg.span,
       scope.report,
+      layer === 0 ? undefined : layer + 1,
     );
     if (!instance) return undefined;
     instances.push(instance);
@@ -283,7 +284,7 @@ function decoder(
       ? true
       : (report.error(
           "missingOption",
-          call.span,
+          call.callee.span,
           `${kind} needs '${name}'`,
           `add ${name}: ${example}`,
         ) ?? false);
@@ -301,6 +302,7 @@ function decoder(
         "wrongArgumentType",
         opt("from")!.span,
         `from: needs the result of encode(...), got ${formatType(fromType)}`,
+        "decode reads the whole encoder (its outputs and final states): from: enc",
       );
     }
     encoder = fromType.encoder;
@@ -359,6 +361,7 @@ function decoder(
     ? readNumber(ratioExpr, "teacher_forcing", report, { min: 0, max: 1 })
     : 1;
   const teacher = opt("teacher") ? tensorOf(scope, opt("teacher")!, "teacher") : undefined;
+  if (opt("teacher") && !teacher) return undefined;
   if (teacher) {
     const wantInt = !featuresMode;
     const okType =
@@ -367,10 +370,14 @@ function decoder(
         ? teacher.dtype === "int" && teacher.dims.length === 0
         : teacher.dtype === "float" && teacher.dims.length === 1 && teacher.dims[0] === features);
     if (!okType) {
+      const named = opt("teacher")!;
       return report.error(
         "wrongArgumentType",
-        opt("teacher")!.span,
+        named.span,
         `teacher must be the target sequence, ${wantInt ? "int[T]" : `float[T, ${features}]`}; got ${formatType(teacher)}`,
+        wantInt
+          ? `${kind} writes token ids: its teacher is the target ids, e.g. input ${named.kind === "name" ? named.name : "targets"}: int[T] for training`
+          : undefined,
       );
     }
   }
@@ -417,11 +424,12 @@ function decoder(
   if (!instance) return undefined;
   if (encoder) checkInitialStates(scope, encoder, instance, cellArg.span);
   if (initVector && initVector.dims[0] !== instance.states[0]!.size) {
+    const init = opt("init")!;
     return report.error(
       "shapeMismatch",
-      opt("init")!.span,
+      init.span,
       `init is ${formatType(initVector)} but the first state '${instance.states[0]!.name}' of cell '${cell.name}' is [${instance.states[0]!.size}]`,
-      `project it: init: linear(v, ${instance.states[0]!.size})`,
+      `project it: init: linear(${init.kind === "name" ? init.name : "v"}, ${instance.states[0]!.size})`,
     );
   }
 
@@ -485,22 +493,31 @@ function decoder(
   return { kind: "record", label: `${kind}(...)`, fields };
 }
 
-/** Decoder states start from the encoder's final states of the same name; sizes must agree. */
+/**
+ * Decoder states start from the encoder's final states of the same name; sizes must agree.
+ * One diagnostic for all of them: they usually share one cause (the decoder's hidden size).
+ */
 function checkInitialStates(
   scope: ModelScope,
   encoder: EncoderInfo,
   instance: CellInstance,
   where: Span,
 ): void {
-  for (const state of instance.states) {
+  const mismatched = instance.states.flatMap((state) => {
     const source = encoder.finalStates.find((s) => s.name === state.name);
-    if (source && source.size !== state.size) {
-      scope.report.error(
-        "shapeMismatch",
-        where,
-        `shape mismatch: the decoder's state '${state.name}' is [${state.size}] but the encoder's final '${state.name}' is [${source.size}]`,
-        `the decoder starts from the encoder's final state: give it size ${source.size}${encoder.bidirectional ? " (both directions concatenated)" : ""}`,
-      );
-    }
-  }
+    return source && source.size !== state.size ? [{ state, source }] : [];
+  });
+  const [first, ...others] = mismatched;
+  if (!first) return;
+  const { state, source } = first;
+  scope.report.error(
+    "shapeMismatch",
+    where,
+    `shape mismatch: the decoder's state '${state.name}' is [${state.size}] but the encoder's final '${state.name}' is [${source.size}]`,
+    `the decoder starts from the encoder's final state: give it size ${source.size}${encoder.bidirectional ? " (both directions concatenated)" : ""}`,
+    others.map((o) => ({
+      message: `so is '${o.state.name}': [${o.state.size}] here, [${o.source.size}] in the encoder`,
+      span: undefined,
+    })),
+  );
 }

@@ -14,6 +14,10 @@ export interface SizeNames {
   candidates(): Iterable<string>;
   /** Called for an unknown name; may introduce it (a cell input's own size symbol). */
   introduce?(name: string): Dim | undefined;
+  /** A help line for an unknown name, better than a spelling suggestion (an option's name). */
+  hint?(name: string): string | undefined;
+  /** Unknown names already reported, to report each once. */
+  reported?: Set<string>;
 }
 
 const WHAT =
@@ -35,11 +39,14 @@ export function sizeOf(expr: Expr, names: SizeNames, report: Reporter): Dim | un
         return report.error("badShape", expr.span, `'${expr.name}'' is not a size`, WHAT);
       const found = names.lookup(expr.name) ?? names.introduce?.(expr.name);
       if (found) return found;
+      if (names.reported?.has(expr.name)) return undefined;
+      names.reported?.add(expr.name);
       return report.error(
         "unknownSize",
         expr.span,
         `unknown size '${expr.name}'`,
-        didYouMean(expr.name, names.candidates()) ??
+        names.hint?.(expr.name) ??
+          didYouMean(expr.name, names.candidates()) ??
           "sizes come from the cell header, e.g. cell c(hidden: H) { state h: [H] }",
       );
     }

@@ -1,18 +1,23 @@
 /** "Did you mean ...?" — the closest candidate by edit distance, if it is close enough. */
 
+/** Edits (insert, delete, substitute, swap two neighbours) from a to b, ignoring case. */
 function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      const cost = a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + cost);
-      diagonal = above;
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  const d = Array.from({ length: x.length + 1 }, (_, i) =>
+    Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= x.length; i++) {
+    const row = d[i]!;
+    const up = d[i - 1]!;
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      row[j] = Math.min(up[j]! + 1, row[j - 1]! + 1, up[j - 1]! + cost);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1])
+        row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
     }
   }
-  return row[b.length]!;
+  return d[x.length]![y.length]!;
 }
 
 export function closest(name: string, candidates: Iterable<string>): string | undefined {

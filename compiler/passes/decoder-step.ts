@@ -116,7 +116,10 @@ export function decoderStep(
         const energy = body.node("tanh", [
           body.node("add", [keys, body.node("reshape", [q], { shape: [rows, 1, size] })]),
         ]);
-        return attend(scoresOf(energy, p("attn.v", [size]), size));
+        const v = body.node("reshape", [p("attn.v", [size])], { shape: [size, 1] });
+        return attend(
+          body.node("reshape", [body.node("matmul", [energy, v])], { shape: [rows, sourceSteps] }),
+        );
       };
     }
   }

@@ -98,9 +98,10 @@ class CellLowering {
     let output: Node | undefined;
     for (const stmt of cell.decl.body) {
       if (stmt.kind === "assign") {
-        const value = this.expr(stmt.value);
         const parts =
-          stmt.targets.length > 1 ? this.split(stmt.value, stmt.targets.length) : [value];
+          stmt.targets.length > 1
+            ? this.split(stmt.value, stmt.targets.length)
+            : [this.expr(stmt.value)];
         stmt.targets.forEach((target, i) =>
           (target.primed ? this.next : this.values).set(target.name, parts[i]!),
         );
