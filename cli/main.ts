@@ -5,6 +5,7 @@
 import { Command, CommanderError } from "commander";
 import { runCheck, type Output } from "./check.ts";
 import { runDevices } from "./devices.ts";
+import { runRun, type RunCommandOptions } from "./run.ts";
 import { runFmt } from "./fmt.ts";
 import { UsageError } from "./io.ts";
 
@@ -47,6 +48,22 @@ function program(io: Output, setStatus: (code: number) => void): Command {
     .action((files: string[], options: { check?: boolean; write?: boolean }) =>
       setStatus(runFmt(files, options, io)),
     );
+
+  cli
+    .command("run")
+    .description("run a model on the reference interpreter and print its outputs as JSON")
+    .argument("<spec>", "the .rnn file")
+    .requiredOption("--weights <file>", "weights (.safetensors, rnnc parameter names)")
+    .requiredOption(
+      "--input <file>",
+      'inputs (.json: {"inputs": {"x": [...]}, "lengths": {"T": [...]}})',
+    )
+    .option("--model <name>", "the model to run, when the file has several")
+    .option("--precision <p>", "float64 (default) or float32")
+    .option("--mode <m>", "infer (default) or train (decoders read their teacher sequences)")
+    .option("--seed <n>", "seed of sampling decoders (default 0)")
+    .option("--output <file>", "write the JSON here (atomically) instead of printing it")
+    .action((spec: string, options: RunCommandOptions) => setStatus(runRun(spec, options, io)));
 
   cli
     .command("devices")

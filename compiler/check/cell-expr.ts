@@ -289,11 +289,12 @@ function sizeDim(scope: CellScope, name: string): Dim | undefined {
   return undefined;
 }
 
+/** `layernorm(c')` → `_c_next`, `layernorm(linear(x, ...))` → `_x`, otherwise nothing. */
 function normHint(expr: Expr): string {
-  if (expr.kind === "name") return `_${expr.name}`;
+  if (expr.kind === "name") return `_${operandName(expr, 0)}`;
   if (expr.kind === "call" && expr.callee.name === "linear" && expr.args.length >= 1) {
     const first = expr.args[0]!;
-    if (!first.name && first.value.kind === "name") return `_${first.value.name}`;
+    if (!first.name && first.value.kind === "name") return `_${operandName(first.value, 0)}`;
   }
   return "";
 }

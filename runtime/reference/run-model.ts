@@ -22,6 +22,7 @@ export const RUN_CODES = {
   badLengths: "RNN4205",
   tokenOutOfRange: "RNN4206",
   badWeights: "RNN4207",
+  badInputFile: "RNN4208",
 } as const;
 
 export class RunError extends Error {

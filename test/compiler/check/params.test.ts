@@ -103,8 +103,8 @@ describe("the standard library", () => {
       "gates.h.bias",
       "gates.ln_h.weight",
       "gates.ln_h.bias",
-      "h_next.ln_c.weight",
-      "h_next.ln_c.bias",
+      "h_next.ln_c_next.weight",
+      "h_next.ln_c_next.bias",
     ]);
   });
 
