@@ -8,6 +8,7 @@
  *     "lengths": { "T": [2, 1] } }
  */
 import { checkParsed, prelude, type CheckedModel } from "../compiler/check/index.ts";
+import { encoderStateSlots, stateSlotName } from "../compiler/passes/lower-encode.ts";
 import { renderDiagnostic } from "../dsl/diagnostic.ts";
 import { parse } from "../dsl/parse.ts";
 import { SourceFile } from "../dsl/source.ts";
@@ -34,18 +35,29 @@ class InputFileError extends Error {
 
 type Nested = number | Nested[];
 
+/** The type of a model input, or of an encoder's initial state (`enc.initial_state.l0.h`). */
+function inputType(
+  model: CheckedModel,
+  name: string,
+): { dtype: "int" | "float"; time?: string; dims: readonly number[] } {
+  const input = model.inputs.find((i) => i.name === name);
+  if (input) return input.type;
+  const slot = encoderStateSlots(model.encoders.values()).find(
+    (s) => stateSlotName(s.prefix, "initial", s.state) === name,
+  );
+  if (slot) return { dtype: "float", dims: [slot.size] };
+  throw new InputFileError(
+    `input '${name}': the model has no input of this name (it has ${model.inputs.map((i) => i.name).join(", ")})`,
+  );
+}
+
 /** Pads ragged sequences (axis 1 of a time-axis input) and returns their lengths. */
 function toTensor(
   name: string,
   value: unknown,
   model: CheckedModel,
 ): { tensor: Tensor; lengths?: number[] } {
-  const input = model.inputs.find((i) => i.name === name);
-  if (!input)
-    throw new InputFileError(
-      `input '${name}': the model has no input of this name (it has ${model.inputs.map((i) => i.name).join(", ")})`,
-    );
-  const { type } = input;
+  const type = inputType(model, name);
   const where = (path: number[]) => `input '${name}'${path.map((i) => `[${i}]`).join("")}`;
   const rank = 1 + (type.time ? 1 : 0) + type.dims.length;
   const check = (v: unknown, depth: number, path: number[]): Nested => {
@@ -108,7 +120,7 @@ function readInputs(path: string, model: CheckedModel) {
     if (name === "lengths" && record.inputs === undefined) continue;
     const converted = toTensor(name, value, model);
     inputs.set(name, converted.tensor);
-    const axis = model.inputs.find((i) => i.name === name)!.type.time;
+    const axis = inputType(model, name).time;
     if (axis && converted.lengths) lengths[axis] = converted.lengths;
   }
   const given = record.lengths;

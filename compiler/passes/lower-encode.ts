@@ -19,7 +19,7 @@ export interface EncodedSequence {
   readonly final: Node;
   /** Final states by cell state name, top layer, directions merged: what decoders start from. */
   readonly finalStates: ReadonlyMap<string, Node>;
-  /** Every layer's and direction's final states, for the caller: `l0.h`, `l0_reverse.c`. */
+  /** Every layer's and direction's final states by output name: `enc.final_state.l0_reverse.c`. */
   readonly allFinalStates: ReadonlyMap<string, Node>;
   readonly lengths: Node;
 }
@@ -38,7 +38,7 @@ export function runCell(
   lengths: Node,
   prefix: string,
   reverse: boolean,
-  inits?: readonly Node[],
+  inits?: readonly (Node | undefined)[],
 ): DirectionResult {
   const batch = input.shape[0]!;
   const steps = input.shape[1]!;
@@ -86,23 +86,58 @@ function merge(
   return how === "sum" ? sum : graph.node("mul", [sum, graph.constant(0.5)]);
 }
 
+/**
+ * The name of a layer's and direction's initial or final state as a graph input or output:
+ * layer prefix `enc.l0_reverse`, state `h` → `enc.initial_state.l0_reverse.h`.
+ */
+export function stateSlotName(
+  layerPrefix: string,
+  kind: "initial" | "final",
+  state: string,
+): string {
+  const dot = layerPrefix.lastIndexOf(".");
+  return `${layerPrefix.slice(0, dot)}.${kind}_state.${layerPrefix.slice(dot + 1)}.${state}`;
+}
+
+/** Every encoder state slot of a model: its layer prefix, state name and size. */
+export function encoderStateSlots(
+  encoders: Iterable<EncoderInfo>,
+): { prefix: string; state: string; size: number }[] {
+  const out: { prefix: string; state: string; size: number }[] = [];
+  for (const info of encoders) {
+    info.instances.forEach((instance, layer) => {
+      for (const prefix of info.prefixes[layer]!) {
+        for (const s of instance.states) out.push({ prefix, state: s.name, size: s.size });
+      }
+    });
+  }
+  return out;
+}
+
+/**
+ * Lowers an encoder over `input` [B, T, I]. `initial(prefix, state)` gives a layer's and
+ * direction's initial state when the caller supplies one; zeros otherwise.
+ */
 export function lowerEncode(
   graph: Graph,
   info: EncoderInfo,
   input: Node,
   lengths: Node,
+  initial: (prefix: string, state: string, size: number) => Node | undefined = () => undefined,
 ): EncodedSequence {
   let layerInput = input;
   let top: DirectionResult[] = [];
   const allFinalStates = new Map<string, Node>();
   info.instances.forEach((instance, layer) => {
     const prefixes = info.prefixes[layer]!;
-    top = prefixes.map((prefix, dir) =>
-      runCell(graph, instance, layerInput, lengths, prefix, dir === 1),
-    );
+    top = prefixes.map((prefix, dir) => {
+      const inits = instance.states.map((s) => initial(prefix, s.name, s.size));
+      return runCell(graph, instance, layerInput, lengths, prefix, dir === 1, inits);
+    });
     top.forEach((r, dir) => {
-      const tag = prefixes[dir]!.slice(prefixes[dir]!.lastIndexOf(".") + 1);
-      instance.states.forEach((s, i) => allFinalStates.set(`${tag}.${s.name}`, r.states[i]!));
+      instance.states.forEach((s, i) =>
+        allFinalStates.set(stateSlotName(prefixes[dir]!, "final", s.name), r.states[i]!),
+      );
     });
     // Dropout between layers is the identity at inference; training lowers it (issue 5).
     layerInput = merge(

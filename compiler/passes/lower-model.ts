@@ -6,7 +6,8 @@
  * time axis. Produces: a Graph whose inputs are the model's inputs ([B, T, ...] batch-major,
  * int token ids) plus `lengths.<axis>` (int[B]) for every time axis, whose params are the
  * model's parameters by name, and whose outputs are the model's outputs plus every encoder's
- * final states (`<binding>.final_state.l0.h`, ...).
+ * final states (`<binding>.final_state.l0.h`, ...). Encoder initial states named in
+ * `initialStates` are inputs too (`<binding>.initial_state.l0.h`, [B, size]).
  * Mode "infer" ignores inputs marked `for training` and decodes freely; mode "train" feeds
  * decoders their teacher sequence. Dropout is the identity here (evaluation semantics).
  */
@@ -18,7 +19,7 @@ import type { Node } from "../ir/node.ts";
 import type { OpName } from "../ir/ops.ts";
 import { constantNumber } from "../check/args.ts";
 import { lowerDecode, type Decoded } from "./lower-decode.ts";
-import { lowerEncode, type EncodedSequence } from "./lower-encode.ts";
+import { lowerEncode, stateSlotName, type EncodedSequence } from "./lower-encode.ts";
 
 export interface LowerOptions {
   readonly batch: number;
@@ -27,6 +28,8 @@ export interface LowerOptions {
   readonly mode?: "infer" | "train";
   /** Seed of sampling decoders. */
   readonly seed?: number;
+  /** Encoder initial states given as inputs (`enc.initial_state.l0.h`); the others start at zero. */
+  readonly initialStates?: ReadonlySet<string>;
 }
 
 type Value =
@@ -115,11 +118,6 @@ class ModelLowering {
         this.values.set(stmt.name.name, { kind: "tensor", node });
         this.graph.output(stmt.name.name, node);
       }
-    }
-    for (const [name, value] of this.values) {
-      if (value.kind !== "encoded") continue;
-      for (const [state, node] of value.value.allFinalStates)
-        this.graph.output(`${name}.final_state.${state}`, node);
     }
     return this.graph;
   }
@@ -255,10 +253,22 @@ class ModelLowering {
     const type = this.typeOf(source);
     if (!info || type.kind !== "tensor" || !type.time)
       throw new Error("internal: encode without its checked structure");
-    return {
-      kind: "encoded",
-      value: lowerEncode(this.graph, info, this.tensor(source), this.lengths(type.time)),
+    const given = this.options.initialStates ?? new Set<string>();
+    const initial = (prefix: string, state: string, size: number) => {
+      const name = stateSlotName(prefix, "initial", state);
+      return given.has(name)
+        ? this.graph.input(name, "float", [this.options.batch, size])
+        : undefined;
     };
+    const encoded = lowerEncode(
+      this.graph,
+      info,
+      this.tensor(source),
+      this.lengths(type.time),
+      initial,
+    );
+    for (const [name, node] of encoded.allFinalStates) this.graph.output(name, node);
+    return { kind: "encoded", value: encoded };
   }
 
   private decode(call: Call): Value {

@@ -8,6 +8,7 @@
  * parameter names.
  */
 import type { CheckedModel } from "../../compiler/check/model.ts";
+import { encoderStateSlots, stateSlotName } from "../../compiler/passes/lower-encode.ts";
 import { compileModel } from "../../compiler/pipeline.ts";
 import { checkWeights, formatWeightProblems } from "../weights/check.ts";
 import type { Tensor as StoredTensor } from "../weights/safetensors.ts";
@@ -92,7 +93,13 @@ function shapeText(shape: readonly number[]): string {
 function admitInputs(model: CheckedModel, feeds: RunFeeds, mode: "infer" | "train") {
   const problems: { code: string; message: string }[] = [];
   const needed = model.inputs.filter((i) => !i.training || mode === "train");
-  const known = new Set(model.inputs.map((i) => i.name));
+  const slots = new Map(
+    encoderStateSlots(model.encoders.values()).map((s) => [
+      stateSlotName(s.prefix, "initial", s.state),
+      s.size,
+    ]),
+  );
+  const known = new Set([...model.inputs.map((i) => i.name), ...slots.keys()]);
   for (const name of feeds.inputs.keys()) {
     if (!known.has(name))
       problems.push({
@@ -152,6 +159,23 @@ function admitInputs(model: CheckedModel, feeds: RunFeeds, mode: "infer" | "trai
       } else steps[type.time] = t;
     }
   }
+  const initialStates = new Set<string>();
+  for (const [name, size] of slots) {
+    const given = feeds.inputs.get(name);
+    if (!given) continue;
+    initialStates.add(name);
+    if (
+      given.dtype !== "float" ||
+      given.shape.length !== 2 ||
+      given.shape[0] !== (batch ?? given.shape[0]) ||
+      given.shape[1] !== size
+    ) {
+      problems.push({
+        code: RUN_CODES.wrongShape,
+        message: `initial state '${name}': expected float[${batch ?? "B"}, ${size}], got ${given.dtype}${shapeText(given.shape)}`,
+      });
+    }
+  }
   const lengths: Record<string, number[]> = {};
   for (const [axis, t] of Object.entries(steps)) {
     const given = feeds.lengths?.[axis];
@@ -185,7 +209,7 @@ function admitInputs(model: CheckedModel, feeds: RunFeeds, mode: "infer" | "trai
       lines,
     );
   }
-  return { batch: batch ?? 1, steps, lengths };
+  return { batch: batch ?? 1, steps, lengths, initialStates };
 }
 
 /** Validates, lowers and evaluates `model` on the reference interpreter. */
@@ -195,7 +219,7 @@ export function runReference(
   options: RunOptions = {},
 ): RunResult {
   const mode = options.mode ?? "infer";
-  const { batch, steps, lengths } = admitInputs(model, feeds, mode);
+  const { batch, steps, lengths, initialStates } = admitInputs(model, feeds, mode);
   const problems = checkWeights(model.params, feeds.weights);
   if (problems.length > 0) {
     throw new RunError(
@@ -210,6 +234,7 @@ export function runReference(
     mode,
     seed: options.seed,
     verify: options.verify,
+    initialStates,
   });
   const inputs: Record<string, Tensor> = {};
   for (const [name, t] of feeds.inputs) inputs[name] = t;
