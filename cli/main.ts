@@ -5,6 +5,7 @@
 import { Command, CommanderError } from "commander";
 import { runCheck, type Output } from "./check.ts";
 import { runDevices } from "./devices.ts";
+import { runInit, type InitOptions } from "./init.ts";
 import { runRun, type RunCommandOptions } from "./run.ts";
 import { runFmt } from "./fmt.ts";
 import { UsageError } from "./io.ts";
@@ -48,6 +49,16 @@ function program(io: Output, setStatus: (code: number) => void): Command {
     .action((files: string[], options: { check?: boolean; write?: boolean }) =>
       setStatus(runFmt(files, options, io)),
     );
+
+  cli
+    .command("init")
+    .description("write initial weights for a model, drawn from a seed as PyTorch would")
+    .argument("<spec>", "the .rnn file")
+    .requiredOption("--output <file>", "the .safetensors file to write (atomically)")
+    .option("--seed <n>", "seed (default 0)")
+    .option("--model <name>", "the model, when the file has several")
+    .option("--dtype <type>", "float32 (default) or float64")
+    .action((spec: string, options: InitOptions) => setStatus(runInit(spec, options, io)));
 
   cli
     .command("run")

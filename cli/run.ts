@@ -7,17 +7,15 @@
  *   { "inputs": { "x": [[[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]], [[0.7, 0.8, 0.9]]] },
  *     "lengths": { "T": [2, 1] } }
  */
-import { checkParsed, prelude, type CheckedModel } from "../compiler/check/index.ts";
+import type { CheckedModel } from "../compiler/check/index.ts";
 import { encoderStateSlots, stateSlotName } from "../compiler/passes/lower-encode.ts";
-import { renderDiagnostic } from "../dsl/diagnostic.ts";
-import { parse } from "../dsl/parse.ts";
-import { SourceFile } from "../dsl/source.ts";
 import { RUN_CODES, runReference, RunError } from "../runtime/reference/run-model.ts";
 import { tensor, toNested, type Tensor } from "../runtime/reference/tensor.ts";
 import { WeightsError } from "../runtime/weights/errors.ts";
 import { readSafetensorsFileSync } from "../runtime/weights/safetensors-file.ts";
 import type { Output } from "./check.ts";
 import { readText, UsageError, writeTextAtomic } from "./io.ts";
+import { loadModel } from "./spec.ts";
 
 export interface RunCommandOptions {
   readonly weights: string;
@@ -136,26 +134,6 @@ function readInputs(path: string, model: CheckedModel) {
   return { inputs, lengths };
 }
 
-function pickModel(
-  models: readonly CheckedModel[],
-  name: string | undefined,
-  path: string,
-): CheckedModel {
-  if (name) {
-    const found = models.find((m) => m.name === name);
-    if (!found)
-      throw new UsageError(
-        `${path} has no model '${name}' (it has ${models.map((m) => m.name).join(", ") || "none"})`,
-      );
-    return found;
-  }
-  if (models.length !== 1)
-    throw new UsageError(
-      `${path} has ${models.length} models; choose one with --model (${models.map((m) => m.name).join(", ")})`,
-    );
-  return models[0]!;
-}
-
 export function runRun(spec: string, options: RunCommandOptions, io: Output): number {
   const precision = options.precision ?? "float64";
   if (precision !== "float64" && precision !== "float32")
@@ -167,11 +145,8 @@ export function runRun(spec: string, options: RunCommandOptions, io: Output): nu
   if (!Number.isInteger(seed) || seed < 0)
     throw new UsageError(`--seed must be a whole number, got '${options.seed}'`);
 
-  const source = new SourceFile(spec, readText(spec));
-  const checked = checkParsed(parse(source), prelude());
-  for (const d of checked.diagnostics) io.err(renderDiagnostic(d, source));
-  if (!checked.ok) return 1;
-  const model = pickModel(checked.models, options.model, spec);
+  const model = loadModel(spec, options.model, io);
+  if (!model) return 1;
   try {
     const { inputs, lengths } = readInputs(options.input, model);
     const weights = readSafetensorsFileSync(options.weights).tensors;

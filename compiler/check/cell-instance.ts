@@ -136,6 +136,12 @@ export function instantiateCell(
     inputSize,
     states: states.map((s) => ({ name: s.name, size: s.size! })),
     outputSize,
-    params: params.map((p) => ({ ...p, shape: p.shape.map((d) => d!) })),
+    // PyTorch's recurrent modules draw every parameter from U(±1/sqrt(hidden_size)); with a
+    // projection (lstm_proj) the hidden size is the larger state.
+    params: params.map((p) => ({
+      ...p,
+      shape: p.shape.map((d) => d!),
+      fanIn: Math.max(...states.map((s) => s.size!)),
+    })),
   };
 }

@@ -267,6 +267,7 @@ function linear(scope: ModelScope, call: Call): Tensor | undefined {
     init: "uniform",
     role: "weight",
     origin: call.span,
+    fanIn: inSize,
   });
   if (bias)
     scope.addParam(call, {
@@ -275,6 +276,7 @@ function linear(scope: ModelScope, call: Call): Tensor | undefined {
       init: "uniform",
       role: "bias",
       origin: call.span,
+      fanIn: inSize,
     });
   return tensor("float", x.time, [...x.dims.slice(0, -1), out], x.origins);
 }

@@ -24,6 +24,11 @@ export interface ParamEntry<D> {
   readonly role: ParamRole;
   /** Where the parameter is written in the source. */
   readonly origin: Span;
+  /**
+   * For `uniform`: values are drawn from U(-1/sqrt(fanIn), 1/sqrt(fanIn)), as PyTorch does —
+   * the hidden size for recurrent cells (nn.RNN/LSTM/GRU), the input size for linears.
+   */
+  readonly fanIn?: number;
 }
 
 /** Hands out unique names in one scope (a cell body or a model body). */

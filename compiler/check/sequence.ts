@@ -438,14 +438,15 @@ function decoder(
     name: string,
     shape: number[],
     role: "weight" | "bias" | "embedding" | "param",
-    span: Span = call.span,
+    fanIn: number | undefined = shape[1],
   ) =>
     scope.addParam(call, {
       name: `${stem}.${name}`,
       shape,
       init: role === "embedding" ? "normal" : "uniform",
       role,
-      origin: span,
+      origin: call.span,
+      fanIn,
     });
   if (!featuresMode) add("embed.weight", [vocab!, embed!], "embedding");
   for (const p of instance.params) scope.addParam(call, { ...p, name: `${stem}.cell.${p.name}` });
@@ -456,13 +457,13 @@ function decoder(
   } else if (attention === "bahdanau") {
     add("attn.query.weight", [attentionSize!, hidden], "weight");
     add("attn.key.weight", [attentionSize!, memoryWidth], "weight");
-    add("attn.key.bias", [attentionSize!], "bias");
-    add("attn.v", [attentionSize!], "param");
+    add("attn.key.bias", [attentionSize!], "bias", memoryWidth);
+    add("attn.v", [attentionSize!], "param", attentionSize);
     headIn = hidden + memoryWidth;
   }
   const outSize = featuresMode ? features! : vocab!;
   add("out.weight", [outSize, headIn], "weight");
-  add("out.bias", [outSize], "bias");
+  add("out.bias", [outSize], "bias", headIn);
 
   scope.decoders.set(call, {
     kind,
