@@ -4,6 +4,8 @@
  *
  *   .rnn text ─ dsl/parse ─▶ AST ─ compiler/check ─▶ checked model (shapes, parameters)
  *     ─ lower ─▶ IR: one scan (cell step) per recurrence + the topology around it
+ *     ─ fuse-gate-matmuls ─▶ one matmul per operand of a step (concatenated weights)
+ *     ─ hoist-input-projections ─▶ input work for all steps at once, before the scan
  *     ─ unroll ─▶ static graph for one batch size and padded step counts
  */
 import type { CheckedModel } from "./check/model.ts";
@@ -11,6 +13,8 @@ import type { Graph } from "./ir/graph.ts";
 import { printGraph } from "./ir/print.ts";
 import { assertValid } from "./ir/verify.ts";
 import { lowerModel, type LowerOptions } from "./passes/lower-model.ts";
+import { fuseGateMatmuls } from "./passes/fuse-gate-matmuls.ts";
+import { hoistInputProjections } from "./passes/hoist-input-projections.ts";
 import { unroll } from "./passes/unroll.ts";
 
 export interface Pass {
@@ -21,6 +25,16 @@ export interface Pass {
 
 /** Graph-to-graph passes after lowering, in order. */
 export const PASSES: readonly Pass[] = [
+  {
+    name: "fuse-gate-matmuls",
+    summary: "linears reading the same operand become one matmul with concatenated weights",
+    run: fuseGateMatmuls,
+  },
+  {
+    name: "hoist-input-projections",
+    summary: "work that reads only a step's inputs runs over all steps before the recurrence",
+    run: hoistInputProjections,
+  },
   { name: "unroll", summary: "expand each scan over its steps into a static graph", run: unroll },
 ];
 
