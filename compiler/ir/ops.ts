@@ -297,6 +297,15 @@ export const OPS = {
     },
   },
 
+  uniform: {
+    doc: "a draw in [0, 1) per element, u = hash(seed, step, flat index) as `sample` draws it; for dropout masks and scheduled sampling (inputs: step) (attrs: seed, shape)",
+    arity: 1,
+    infer: ([step], attrs) => {
+      if (step!.dtype !== "int" || step!.shape.length !== 0) fail("step must be an int scalar");
+      return source([], { ...attrs, dtype: "float" }, undefined);
+    },
+  },
+
   // Recurrence
   scan: {
     doc: "run `body` for attrs.steps steps (attrs.reverse: last step first): inputs are the sequences sliced per step, the initial states, then the constants; the value is a tuple read by scan_output",

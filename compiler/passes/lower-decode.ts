@@ -49,6 +49,13 @@ function sample(
   });
 }
 
+/** The decoder's own choice of token: a seeded sample or the argmax, as its search says. */
+function pick(body: Graph, logits: Node, step: Node, info: DecoderInfo, seed: number): Node {
+  return info.search.kind === "sample"
+    ? sample(body, logits, step, info.search, seed)
+    : body.node("argmax", [logits], { axis: 1 });
+}
+
 /** The teacher's inputs: [first, y_0, ..., y_{T-2}]. */
 function shiftRight(graph: Graph, teacher: Node, first: Node): Node {
   const steps = teacher.shape[1]!;
@@ -70,10 +77,38 @@ export function lowerDecode(graph: Graph, info: DecoderInfo, inputs: DecodeInput
     const first = tokens
       ? graph.constant(info.bos!, "int", [batch, 1])
       : graph.constant(0, "float", [batch, 1, info.features!]);
-    const previous = step.slice("previous", shiftRight(graph, inputs.teacher!, first));
+    const teacherPrevious = step.slice("previous", shiftRight(graph, inputs.teacher!, first));
+    // Scheduled sampling (teacher_forcing: r < 1): each step and row feeds the target with
+    // probability r, else the decoder's own previous prediction.
+    const scheduled = info.teacherForcing < 1;
+    const own = scheduled
+      ? step.state(
+          "own_previous",
+          tokens
+            ? graph.constant(info.bos!, "int", [batch])
+            : graph.constant(0, "float", [batch, info.features!]),
+        )
+      : undefined;
+    let previous = teacherPrevious;
+    if (own) {
+      const draw = body.node("uniform", [step.step], { seed: inputs.seed >>> 0, shape: [batch] });
+      const coin = body.node("less", [draw, body.constant(info.teacherForcing)]);
+      const useTarget = tokens ? coin : body.node("reshape", [coin], { shape: [batch, 1] });
+      previous = body.node("where", [useTarget, teacherPrevious, own]);
+    }
     const { head, nextStates } = core.run(previous);
-    const outputs = tokens ? [body.node("argmax", [head], { axis: 1 }), head] : [head];
-    const built = step.build(nextStates, outputs, inputs.teacher!.shape[1]!, false);
+    const prediction = !tokens
+      ? head
+      : own
+        ? pick(body, head, step.step, info, inputs.seed)
+        : body.node("argmax", [head], { axis: 1 });
+    const outputs = tokens ? [prediction, head] : [head];
+    const built = step.build(
+      own ? [...nextStates, prediction] : nextStates,
+      outputs,
+      inputs.teacher!.shape[1]!,
+      false,
+    );
     return tokens
       ? { tokens: built.outputs[0]!, logits: built.outputs[1]! }
       : { values: built.outputs[0]! };
@@ -89,10 +124,7 @@ export function lowerDecode(graph: Graph, info: DecoderInfo, inputs: DecodeInput
   const previous = step.state("previous", graph.constant(info.bos!, "int", [batch]));
   const finished = step.state("finished", graph.constant(0, "float", [batch]));
   const { head, nextStates } = core.run(previous);
-  const picked =
-    info.search.kind === "sample"
-      ? sample(body, head, step.step, info.search, inputs.seed)
-      : body.node("argmax", [head], { axis: 1 });
+  const picked = pick(body, head, step.step, info, inputs.seed);
   const eos = body.constant(info.eos!, "int", [batch]);
   const token = body.node("where", [finished, eos, picked]);
   const nowFinished = body.node("maximum", [finished, body.node("equal", [token, eos])]);

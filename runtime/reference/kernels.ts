@@ -556,6 +556,17 @@ const cast: Kernel = (node, args, ctx) => {
  * running sum are in the interpreter's precision. When rounding leaves the total at or below
  * u, the draw is the last index with a nonzero probability.
  */
+const uniform: Kernel = (node, args, ctx) => {
+  const step = arg(node, args, 0);
+  if (step.dtype !== "int" || step.shape.length !== 0) fail("uniform: step must be an int scalar");
+  const seed = numAttr(node, "seed");
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    fail(`uniform: seed must be a u32, got ${seed}`);
+  const { t, data } = make("float", node.shape, ctx);
+  for (let i = 0; i < data.length; i++) data[i] = sampleUniform(seed, step.data[0]!, i);
+  return t;
+};
+
 const sample: Kernel = (node, args, ctx) => {
   const logits = arg(node, args, 0);
   const step = arg(node, args, 1);
@@ -811,6 +822,7 @@ export const KERNELS: Record<OpName, Kernel> = {
   take_along: takeAlong,
 
   sample,
+  uniform,
 
   scan,
   scan_output: scanOutput,

@@ -152,3 +152,15 @@ describe("sample", () => {
     expect(a.filter((d, i) => d !== b[i]).length).toBeLessThan(3);
   });
 });
+
+describe("uniform", () => {
+  it("draws hash(seed, step, flat index) per element, uniformly", () => {
+    const u = values(runOp("uniform", [i32([], [3])], { seed: 99, shape: [50, 40] }));
+    expect(u.length).toBe(2000);
+    u.forEach((v, i) => expect(v).toBe(sampleUniform(99, 3, i)));
+    const mean = u.reduce((a, b) => a + b, 0) / u.length;
+    expect(Math.abs(mean - 0.5)).toBeLessThan(0.03);
+    expect(Math.min(...u)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...u)).toBeLessThan(1);
+  });
+});
