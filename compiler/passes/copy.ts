@@ -65,7 +65,8 @@ function resolve(node: Node, scope: MutableScope): Node {
   }
   const outer = scope.outer.map.get(source.value)!;
   const name = node.attrs.name as string;
-  const formal = source.kind === "slice" ? scope.step.slice(name, outer) : scope.step.constant(name, outer);
+  const formal =
+    source.kind === "slice" ? scope.step.slice(name, outer) : scope.step.constant(name, outer);
   scope.map.set(node, formal);
   return formal;
 }

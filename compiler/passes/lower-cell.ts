@@ -13,7 +13,7 @@ import type { CellInstance } from "../check/cell-instance.ts";
 import type { Graph } from "../ir/graph.ts";
 import type { Node } from "../ir/node.ts";
 import type { OpName } from "../ir/ops.ts";
-import { constantNumber } from "../check/args.ts";
+import { activation, BINARY_OPS, namedBool, namedNumber, positional } from "./call-args.ts";
 
 export interface CellStepInputs {
   readonly x: Node;
@@ -26,47 +26,6 @@ export interface CellStepInputs {
 export interface CellStep {
   readonly nextStates: readonly Node[];
   readonly output: Node;
-}
-
-const UNARY: Readonly<Record<string, OpName>> = {
-  sigmoid: "sigmoid",
-  tanh: "tanh",
-  relu: "relu",
-  hard_sigmoid: "hard_sigmoid",
-  hard_tanh: "hard_tanh",
-  softsign: "softsign",
-  gelu: "gelu",
-  elu: "elu",
-  selu: "selu",
-  silu: "silu",
-  softplus: "softplus",
-  leaky_relu: "leaky_relu",
-  exp: "exp",
-  log: "log",
-  sqrt: "sqrt",
-  abs: "abs",
-};
-
-/** Default option values of activations, as PyTorch's. */
-const ACTIVATION_DEFAULTS: Readonly<Record<string, Record<string, number>>> = {
-  elu: { alpha: 1 },
-  leaky_relu: { slope: 0.01 },
-};
-
-const BINARY: Readonly<Record<string, OpName>> = { "+": "add", "-": "sub", "*": "mul", "/": "div" };
-
-function namedNumber(call: Call, name: string, fallback: number): number {
-  const arg = call.args.find((a) => a.name?.name === name);
-  return arg ? (constantNumber(arg.value) ?? fallback) : fallback;
-}
-
-function namedBool(call: Call, name: string, fallback: boolean): boolean {
-  const arg = call.args.find((a) => a.name?.name === name);
-  return arg && arg.value.kind === "bool" ? arg.value.value : fallback;
-}
-
-function positional(call: Call): Expr[] {
-  return call.args.filter((a) => !a.name).map((a) => a.value);
 }
 
 class CellLowering {
@@ -162,7 +121,7 @@ class CellLowering {
       case "unary":
         return this.op("neg", [this.expr(expr.operand)]);
       case "binary":
-        return this.op(BINARY[expr.op]!, [this.expr(expr.left), this.expr(expr.right)]);
+        return this.op(BINARY_OPS[expr.op], [this.expr(expr.left), this.expr(expr.right)]);
       case "field":
         throw new Error("internal: a field reached cell lowering");
       case "call":
@@ -173,13 +132,8 @@ class CellLowering {
   private call(call: Call): Node {
     const name = call.callee.name;
     const args = positional(call);
-    const unary = UNARY[name];
-    if (unary) {
-      const attrs: Record<string, number> = {};
-      for (const [option, fallback] of Object.entries(ACTIVATION_DEFAULTS[name] ?? {}))
-        attrs[option] = namedNumber(call, option, fallback);
-      return this.op(unary, [this.expr(args[0]!)], attrs);
-    }
+    const act = activation(call);
+    if (act) return this.op(act.op, [this.expr(args[0]!)], act.attrs);
     switch (name) {
       case "linear":
         return this.linear(call, args);

@@ -18,6 +18,7 @@ import { Graph } from "../ir/graph.ts";
 import type { Node } from "../ir/node.ts";
 import type { OpName } from "../ir/ops.ts";
 import { constantNumber } from "../check/args.ts";
+import { activation, BINARY_OPS, named, positional } from "./call-args.ts";
 import { lowerDecode, type Decoded } from "./lower-decode.ts";
 import { lowerEncode, stateSlotName, type EncodedSequence } from "./lower-encode.ts";
 
@@ -36,38 +37,6 @@ type Value =
   | { kind: "tensor"; node: Node }
   | { kind: "encoded"; value: EncodedSequence }
   | { kind: "decoded"; value: Decoded };
-
-const ACTIVATIONS = new Set<string>([
-  "sigmoid",
-  "tanh",
-  "relu",
-  "hard_sigmoid",
-  "hard_tanh",
-  "softsign",
-  "gelu",
-  "elu",
-  "selu",
-  "silu",
-  "softplus",
-  "leaky_relu",
-  "exp",
-  "log",
-  "sqrt",
-  "abs",
-]);
-const ACTIVATION_DEFAULTS: Readonly<Record<string, Record<string, number>>> = {
-  elu: { alpha: 1 },
-  leaky_relu: { slope: 0.01 },
-};
-const BINARY: Readonly<Record<string, OpName>> = { "+": "add", "-": "sub", "*": "mul", "/": "div" };
-
-function positional(call: Call): Expr[] {
-  return call.args.filter((a) => !a.name).map((a) => a.value);
-}
-
-function named(call: Call, name: string): Expr | undefined {
-  return call.args.find((a) => a.name?.name === name)?.value;
-}
 
 class ModelLowering {
   readonly graph: Graph;
@@ -146,7 +115,7 @@ class ModelLowering {
         return tensor(g.node("neg", [this.tensor(expr.operand)]));
       case "binary":
         return tensor(
-          this.binary(BINARY[expr.op]!, this.tensor(expr.left), this.tensor(expr.right)),
+          this.binary(BINARY_OPS[expr.op], this.tensor(expr.left), this.tensor(expr.right)),
         );
       case "field":
         return tensor(this.field(this.value(expr.object), expr.field.name));
@@ -197,14 +166,8 @@ class ModelLowering {
     const name = call.callee.name;
     const args = positional(call);
     const tensor = (node: Node): Value => ({ kind: "tensor", node });
-    if (ACTIVATIONS.has(name)) {
-      const attrs: Record<string, number> = {};
-      for (const [option, fallback] of Object.entries(ACTIVATION_DEFAULTS[name] ?? {})) {
-        const e = named(call, option);
-        attrs[option] = e ? (constantNumber(e) ?? fallback) : fallback;
-      }
-      return tensor(g.node(name as OpName, [this.tensor(args[0]!)], attrs));
-    }
+    const act = activation(call);
+    if (act) return tensor(g.node(act.op, [this.tensor(args[0]!)], act.attrs));
     switch (name) {
       case "softmax":
       case "log_softmax": {
