@@ -29,6 +29,8 @@ export const CODES = {
   misplaced: "RNN2024",
   badValue: "RNN2025",
   unknownSize: "RNN2026",
+  trainingOnlyInput: "RNN2027",
+  trainingInputInOutput: "RNN2028",
 } as const;
 
 export type CodeName = keyof typeof CODES;

@@ -6,6 +6,7 @@
 import type { Expr, InputDecl, ModelDecl, Span, Stmt } from "../../dsl/ast.ts";
 import type { CheckedCell } from "./cell.ts";
 import { checkLoss, type CheckedLoss } from "./losses.ts";
+import { checkTrainingInputs } from "./training-inputs.ts";
 import { tensorOf, typeOf } from "./model-expr.ts";
 import { ModelScope, type ModelBinding } from "./model-scope.ts";
 import {
@@ -203,6 +204,10 @@ export function checkModel(
       }
     }
   });
+  // Which inputs runs need is only worth telling once the model is otherwise right.
+  if (report.diagnostics.length === before && outputSpans.length > 0) {
+    checkTrainingInputs(decl, inputs, report);
+  }
   if (outputSpans.length === 0) {
     const last = [...decl.body].reverse().find((s) => s.kind === "assign" && !s.targets[0]!.primed);
     const name = last?.kind === "assign" ? last.targets[0]!.name : undefined;
