@@ -252,6 +252,18 @@ export const OPS = {
       return { dtype: x!.dtype, shape: x!.shape.map((d, i) => (i === axis ? end - start : d)) };
     },
   },
+  transpose: {
+    doc: "swap the last two axes",
+    arity: 1,
+    infer: ([x]) => {
+      const rank = x!.shape.length;
+      if (rank < 2) fail("needs rank >= 2");
+      return {
+        dtype: x!.dtype,
+        shape: [...x!.shape.slice(0, -2), x!.shape[rank - 1]!, x!.shape[rank - 2]!],
+      };
+    },
+  },
   reshape: {
     doc: "same elements, new shape (attrs: shape)",
     arity: 1,

@@ -467,6 +467,21 @@ const reshape: Kernel = (node, args) => {
   return { dtype: x.dtype, shape: [...shape], data: x.data };
 };
 
+const transpose: Kernel = (node, args, ctx) => {
+  const x = arg(node, args, 0);
+  const rank = x.shape.length;
+  if (rank < 2) fail("transpose: needs rank >= 2");
+  const [m, n] = x.shape.slice(-2) as [number, number];
+  const { t, data } = make(x.dtype, node.shape, ctx);
+  const batches = x.data.length / (m * n);
+  for (let b = 0; b < batches; b++) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) data[b * m * n + j * m + i] = x.data[b * m * n + i * n + j]!;
+    }
+  }
+  return t;
+};
+
 const gather: Kernel = (node, args, ctx) => {
   const table = arg(node, args, 0);
   const indices = arg(node, args, 1);
@@ -818,6 +833,7 @@ export const KERNELS: Record<OpName, Kernel> = {
   concat,
   slice,
   reshape,
+  transpose,
   gather,
   take_along: takeAlong,
 

@@ -1,0 +1,81 @@
+/**
+ * Reverse-mode differentiation of an unrolled graph (backpropagation through time falls out:
+ * the recurrence is a chain of steps). The backward nodes are appended to a copy of the
+ * forward graph, so forward values are shared, and every gradient is ordinary IR.
+ */
+import { Graph } from "../ir/graph.ts";
+import type { Node } from "../ir/node.ts";
+import { copyGraph } from "../passes/copy.ts";
+import { Builder } from "./builder.ts";
+import { GRADIENTS } from "./gradients.ts";
+
+/** Gradients of the scalar `loss` with respect to `wrt`, appended to `loss`'s graph. */
+export function differentiate(graph: Graph, loss: Node, wrt: readonly Node[]): Map<Node, Node> {
+  if (loss.shape.length !== 0 || loss.dtype !== "float")
+    throw new Error("internal: the loss must be a float scalar");
+  const b = new Builder(graph);
+  const grads = new Map<Node, Node>([[loss, graph.constant(1)]]);
+  const accumulate = (node: Node, g: Node) => {
+    const existing = grads.get(node);
+    grads.set(node, existing ? b.add(existing, g) : g);
+  };
+  for (let id = loss.id; id >= 0; id--) {
+    const node = graph.nodes[id]!;
+    const g = grads.get(node);
+    if (!g || node.dtype !== "float" || node.inputs.length === 0) continue;
+    const inputGrads = GRADIENTS[node.op](node, g, b);
+    node.inputs.forEach((input, i) => {
+      const gi = inputGrads[i];
+      if (gi && input.dtype === "float") accumulate(input, gi);
+    });
+  }
+  return new Map(wrt.map((w) => [w, grads.get(w) ?? graph.constant(0, "float", w.shape)]));
+}
+
+/** The sum of all elements of `x`, a scalar. */
+export function sumAll(graph: Graph, x: Node): Node {
+  const flat = graph.node("reshape", [x], { shape: [x.shape.reduce((a, c) => a * c, 1)] });
+  return graph.node("sum", [flat], { axis: 0 });
+}
+
+export interface GradientOptions {
+  /** The scalar output to differentiate; or, when absent, Σ over `seeded` outputs of sum(output · cotangent). */
+  readonly loss?: string;
+  /** Outputs given a cotangent input `cotangent.<name>` (default: every float output). */
+  readonly seeded?: readonly string[];
+  /** Inputs to differentiate with respect to, besides every parameter. */
+  readonly inputs?: readonly string[];
+}
+
+/**
+ * A copy of `graph` with gradient outputs `grad.<param>` for every parameter and
+ * `grad.<input>` for the requested inputs.
+ */
+export function withGradients(graph: Graph, options: GradientOptions = {}): Graph {
+  const out = copyGraph(graph, () => undefined);
+  let loss: Node;
+  if (options.loss) {
+    const node = out.outputs.get(options.loss);
+    if (!node) throw new Error(`internal: no output '${options.loss}'`);
+    loss = node;
+  } else {
+    const names =
+      options.seeded ??
+      [...out.outputs].filter(([, n]) => n.dtype === "float").map(([name]) => name);
+    const terms = names.map((name) => {
+      const y = out.outputs.get(name)!;
+      return sumAll(out, out.node("mul", [y, out.input(`cotangent.${name}`, "float", y.shape)]));
+    });
+    loss = terms.reduce((acc, t) => out.node("add", [acc, t]));
+  }
+  const params = [...out.params.values()];
+  const inputs = (options.inputs ?? []).map((name) => {
+    const node = out.inputs.get(name);
+    if (!node) throw new Error(`internal: no input '${name}'`);
+    return node;
+  });
+  const grads = differentiate(out, loss, [...params, ...inputs]);
+  for (const p of params) out.output(`grad.${p.attrs.name as string}`, grads.get(p)!);
+  for (const i of inputs) out.output(`grad.${i.attrs.name as string}`, grads.get(i)!);
+  return out;
+}
