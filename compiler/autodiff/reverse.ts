@@ -6,6 +6,7 @@
 import { Graph } from "../ir/graph.ts";
 import type { Node } from "../ir/node.ts";
 import { copyGraph } from "../passes/copy.ts";
+import { sumAll } from "../passes/lower-loss.ts";
 import { Builder } from "./builder.ts";
 import { GRADIENTS } from "./gradients.ts";
 
@@ -30,12 +31,6 @@ export function differentiate(graph: Graph, loss: Node, wrt: readonly Node[]): M
     });
   }
   return new Map(wrt.map((w) => [w, grads.get(w) ?? graph.constant(0, "float", w.shape)]));
-}
-
-/** The sum of all elements of `x`, a scalar. */
-export function sumAll(graph: Graph, x: Node): Node {
-  const flat = graph.node("reshape", [x], { shape: [x.shape.reduce((a, c) => a * c, 1)] });
-  return graph.node("sum", [flat], { axis: 0 });
 }
 
 export interface GradientOptions {

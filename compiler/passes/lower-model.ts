@@ -20,6 +20,7 @@ import type { OpName } from "../ir/ops.ts";
 import { constantNumber } from "../check/args.ts";
 import { activation, BINARY_OPS, named, positional } from "./call-args.ts";
 import { lowerDecode, type Decoded } from "./lower-decode.ts";
+import { lowerLoss } from "./lower-loss.ts";
 import { lowerEncode, stateSlotName, type EncodedSequence } from "./lower-encode.ts";
 
 export interface LowerOptions {
@@ -88,7 +89,24 @@ class ModelLowering {
         this.graph.output(stmt.name.name, node);
       }
     }
+    if (this.mode === "train" && this.model.losses.length > 0)
+      this.graph.output("loss", this.loss());
     return this.graph;
+  }
+
+  /** The sum of the model's losses (training graphs). */
+  private loss(): Node {
+    const terms = this.model.losses.map((loss) => {
+      const type = this.typeOf(loss.prediction);
+      if (type.kind !== "tensor") throw new Error("internal: a loss of a record");
+      return lowerLoss(this.graph, loss, {
+        prediction: this.tensor(loss.prediction),
+        target: this.tensor(loss.target),
+        type,
+        lengths: type.time ? this.lengths(type.time) : undefined,
+      });
+    });
+    return terms.reduce((a, b) => this.graph.node("add", [a, b]));
   }
 
   private tensor(expr: Expr): Node {
