@@ -89,6 +89,9 @@ describe.each(names)("fixture %s", (name) => {
       ...Object.values(json.inputs),
       ...Object.values(json.expected),
       ...Object.values(json.final_states),
+      ...Object.values(json.cotangents),
+      ...Object.values(json.gradients.inputs),
+      ...[...fixture.storedGradients.keys()].map((w) => `${json.gradients.weights}${w}`),
     ]);
     for (const n of fixture.tensors.keys()) {
       expect(isWeightName(n) || named.has(n), n).toBe(true);
