@@ -24,7 +24,12 @@ export interface EncoderInfo {
   readonly layers: number;
   readonly bidirectional: boolean;
   readonly merge: "concat" | "sum" | "mean";
+  /** Dropout between layers (training only), as torch.nn.LSTM(dropout=p). */
   readonly dropout: number;
+  /** Dropout of the first state where the step reads it, one mask per sequence for all steps. */
+  readonly recurrentDropout: number;
+  /** Zoneout: each state unit keeps its previous value with this probability (training). */
+  readonly zoneout: number;
   /** One instance per layer (both directions share sizes). */
   readonly instances: readonly CellInstance[];
   /** Parameter name prefix of each layer and direction: `enc.l0`, `enc.l0_reverse`. */

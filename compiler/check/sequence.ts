@@ -104,7 +104,15 @@ function encode(scope: ModelScope, call: Call): RecordType | undefined {
     call,
     {
       positional: ["x"],
-      options: ["cell", "layers", "bidirectional", "merge", "dropout"],
+      options: [
+        "cell",
+        "layers",
+        "bidirectional",
+        "merge",
+        "dropout",
+        "recurrent_dropout",
+        "zoneout",
+      ],
       flags: ["bidirectional"],
     },
     scope.report,
@@ -151,13 +159,21 @@ function encode(scope: ModelScope, call: Call): RecordType | undefined {
   const dropout = dropoutArg
     ? readNumber(dropoutArg.value, "dropout", scope.report, { min: 0, below: 1 })
     : 0;
+  const probability = (option: string) => {
+    const arg = args.named.get(option);
+    return arg ? readNumber(arg.value, option, scope.report, { min: 0, below: 1 }) : 0;
+  };
+  const recurrentDropout = probability("recurrent_dropout");
+  const zoneout = probability("zoneout");
   if (
     !x ||
     !cellArg ||
     layers === undefined ||
     bidirectional === undefined ||
     !merge ||
-    dropout === undefined
+    dropout === undefined ||
+    recurrentDropout === undefined ||
+    zoneout === undefined
   )
     return undefined;
 
@@ -194,6 +210,8 @@ function encode(scope: ModelScope, call: Call): RecordType | undefined {
     bidirectional,
     merge,
     dropout,
+    recurrentDropout,
+    zoneout,
     instances,
     prefixes,
     finalStates: top.states.map((s) => ({ name: s.name, size: s.size * factor })),

@@ -9,12 +9,15 @@ import type { DecoderInfo } from "../check/sequence.ts";
 import type { Graph } from "../ir/graph.ts";
 import type { Node } from "../ir/node.ts";
 import { lowerBeamSearch } from "./lower-beam.ts";
+import type { TrainingRandomness } from "./randomness.ts";
 import { decoderStep, type DecoderSources } from "./decoder-step.ts";
 
 export interface DecodeInputs extends DecoderSources {
   /** Teacher forcing: the target sequence [B, T] (tokens) or [B, T, F] (features). */
   readonly teacher: Node | undefined;
   readonly seed: number;
+  /** Training graphs: where scheduled sampling's coins come from (fresh every training step). */
+  readonly randomness?: TrainingRandomness;
 }
 
 export interface Decoded {
@@ -91,7 +94,9 @@ export function lowerDecode(graph: Graph, info: DecoderInfo, inputs: DecodeInput
       : undefined;
     let previous = teacherPrevious;
     if (own) {
-      const draw = body.node("uniform", [step.step], { seed: inputs.seed >>> 0, shape: [batch] });
+      const draw = inputs.randomness
+        ? inputs.randomness.stepUniform(step, [batch], inputs.randomness.nextSeed())
+        : body.node("uniform", [step.step], { seed: inputs.seed >>> 0, shape: [batch] });
       const coin = body.node("less", [draw, body.constant(info.teacherForcing)]);
       const useTarget = tokens ? coin : body.node("reshape", [coin], { shape: [batch, 1] });
       previous = body.node("where", [useTarget, teacherPrevious, own]);

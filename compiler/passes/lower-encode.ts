@@ -4,12 +4,15 @@
  * outputs zeros, which is exactly what PyTorch's packed sequences give (the reverse
  * direction then starts at each sequence's own last element). Layers read the merged
  * outputs of the layer below; `final` is each direction's output at its last valid step.
+ * In training graphs, dropout between layers, recurrent dropout and zoneout draw their masks
+ * from `TrainingRandomness`; zoneout in evaluation uses its expectation.
  */
 import type { CellInstance } from "../check/cell-instance.ts";
 import type { EncoderInfo } from "../check/model-types.ts";
 import type { Graph } from "../ir/graph.ts";
 import type { Node } from "../ir/node.ts";
 import { lowerCellStep } from "./lower-cell.ts";
+import type { TrainingRandomness } from "./randomness.ts";
 import { StepBuilder, stepMask } from "./scan-builder.ts";
 
 export interface EncodedSequence {
@@ -39,6 +42,7 @@ export function runCell(
   prefix: string,
   reverse: boolean,
   inits?: readonly (Node | undefined)[],
+  regularisers: Regularisers = {},
 ): DirectionResult {
   const batch = input.shape[0]!;
   const steps = input.shape[1]!;
@@ -53,18 +57,30 @@ export function runCell(
     ? step.state("last_output", zeros(instance.outputSize))
     : undefined;
   const lengthsFormal = step.constant("lengths", lengths);
-  const result = lowerCellStep(step.body, instance, {
+  const body = step.body;
+  // Recurrent dropout: the first state, where the step reads it, times a mask drawn once per
+  // sequence and kept for every step (Gal & Ghahramani); the carried state itself is not masked.
+  const read = [...states];
+  if (regularisers.recurrentMask) {
+    read[0] = body.node("mul", [
+      states[0]!,
+      step.constant("recurrent_mask", regularisers.recurrentMask),
+    ]);
+  }
+  const result = lowerCellStep(body, instance, {
     x,
-    states,
+    states: read,
     param: (name) =>
       step.param(`${prefix}.${name}`, instance.params.find((p) => p.name === name)!.shape),
   });
-  const body = step.body;
   const mask = stepMask(body, lengthsFormal, step.step);
   const keep = (next: Node, current: Node) => body.node("where", [mask, next, current]);
-  const nextStates = result.nextStates.map((n, i) => keep(n, states[i]!));
-  if (lastOutput) nextStates.push(keep(result.output, lastOutput));
-  const output = body.node("where", [mask, result.output, body.constant(0)]);
+  const zoned = result.nextStates.map((n, i) => zoneout(step, regularisers, n, states[i]!));
+  const nextStates = zoned.map((n, i) => keep(n, states[i]!));
+  // The step's output is its first state's new value (after zoneout), unless the cell names one.
+  const stepOutput = carriesOutput ? result.output : zoned[0]!;
+  if (lastOutput) nextStates.push(keep(stepOutput, lastOutput));
+  const output = body.node("where", [mask, stepOutput, body.constant(0)]);
   const built = step.build(nextStates, [output], steps, reverse);
   const finalStates = built.finalStates.slice(0, instance.states.length);
   return {
@@ -72,6 +88,33 @@ export function runCell(
     final: lastOutput ? built.finalStates[instance.states.length]! : finalStates[0]!,
     states: finalStates,
   };
+}
+
+/** Training-time regularisers of one direction of one layer. */
+export interface Regularisers {
+  /** Recurrent dropout's mask for the first state [B, size] (already scaled). */
+  readonly recurrentMask?: Node;
+  /** Zoneout probability; with `randomness` a unit keeps its old value at random, else by expectation. */
+  readonly zoneout?: number;
+  readonly randomness?: TrainingRandomness;
+}
+
+/**
+ * Zoneout (Krueger et al. 2017): in training each unit keeps its previous value with
+ * probability p; in evaluation the next state is p·previous + (1-p)·next.
+ */
+function zoneout(step: StepBuilder, r: Regularisers, next: Node, current: Node): Node {
+  const p = r.zoneout ?? 0;
+  if (p === 0) return next;
+  const body = step.body;
+  if (!r.randomness) {
+    return body.node("add", [
+      body.node("mul", [current, body.constant(p)]),
+      body.node("mul", [next, body.constant(1 - p)]),
+    ]);
+  }
+  const draws = r.randomness.stepUniform(step, next.shape, r.randomness.nextSeed());
+  return body.node("where", [body.node("less", [draws, body.constant(p)]), current, next]);
 }
 
 function merge(
@@ -124,6 +167,7 @@ export function lowerEncode(
   input: Node,
   lengths: Node,
   initial: (prefix: string, state: string, size: number) => Node | undefined = () => undefined,
+  randomness?: TrainingRandomness,
 ): EncodedSequence {
   let layerInput = input;
   let top: DirectionResult[] = [];
@@ -132,20 +176,35 @@ export function lowerEncode(
     const prefixes = info.prefixes[layer]!;
     top = prefixes.map((prefix, dir) => {
       const inits = instance.states.map((s) => initial(prefix, s.name, s.size));
-      return runCell(graph, instance, layerInput, lengths, prefix, dir === 1, inits);
+      const first = instance.states[0]!;
+      const regularisers: Regularisers = {
+        zoneout: info.zoneout,
+        randomness,
+        recurrentMask:
+          randomness && info.recurrentDropout > 0
+            ? randomness.dropoutMask([layerInput.shape[0]!, first.size], info.recurrentDropout)
+            : undefined,
+      };
+      return runCell(graph, instance, layerInput, lengths, prefix, dir === 1, inits, regularisers);
     });
     top.forEach((r, dir) => {
       instance.states.forEach((s, i) =>
         allFinalStates.set(stateSlotName(prefixes[dir]!, "final", s.name), r.states[i]!),
       );
     });
-    // Dropout between layers is the identity at inference; training lowers it (issue 5).
     layerInput = merge(
       graph,
       top.map((r) => r.outputs),
       info.merge,
       2,
     );
+    // Dropout between layers, in training, as torch.nn.LSTM(dropout=p): not after the last.
+    if (randomness && info.dropout > 0 && layer < info.instances.length - 1) {
+      layerInput = graph.node("mul", [
+        layerInput,
+        randomness.dropoutMask(layerInput.shape, info.dropout),
+      ]);
+    }
   });
   const topInstance = info.instances[info.instances.length - 1]!;
   const finalStates = new Map<string, Node>();

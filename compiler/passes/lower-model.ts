@@ -9,7 +9,8 @@
  * final states (`<binding>.final_state.l0.h`, ...). Encoder initial states named in
  * `initialStates` are inputs too (`<binding>.initial_state.l0.h`, [B, size]).
  * Mode "infer" ignores inputs marked `for training` and decodes freely; mode "train" feeds
- * decoders their teacher sequence. Dropout is the identity here (evaluation semantics).
+ * decoders their teacher sequence and applies dropout, recurrent dropout and zoneout with
+ * masks drawn from the input `rng.step` (randomness.ts); "infer" is deterministic.
  */
 import type { Call, Expr } from "../../dsl/ast.ts";
 import type { CheckedModel } from "../check/model.ts";
@@ -21,6 +22,7 @@ import { constantNumber } from "../check/args.ts";
 import { activation, BINARY_OPS, named, positional } from "./call-args.ts";
 import { lowerDecode, type Decoded } from "./lower-decode.ts";
 import { lowerLoss } from "./lower-loss.ts";
+import { TrainingRandomness } from "./randomness.ts";
 import { lowerEncode, stateSlotName, type EncodedSequence } from "./lower-encode.ts";
 
 export interface LowerOptions {
@@ -43,6 +45,8 @@ class ModelLowering {
   readonly graph: Graph;
   private readonly values = new Map<string, Value>();
   private readonly mode: "infer" | "train";
+  /** Masks of dropout and friends: training graphs only (evaluation is deterministic). */
+  private readonly randomness: TrainingRandomness | undefined;
 
   constructor(
     private readonly model: CheckedModel,
@@ -50,6 +54,8 @@ class ModelLowering {
   ) {
     this.graph = new Graph(model.name);
     this.mode = options.mode ?? "infer";
+    this.randomness =
+      this.mode === "train" ? new TrainingRandomness(this.graph, options.seed ?? 0) : undefined;
   }
 
   private typeOf(expr: Expr): ModelType {
@@ -203,8 +209,12 @@ class ModelLowering {
         return tensor(
           g.node("gather", [this.paramNode(this.params(call)[0]!), this.tensor(args[0]!)]),
         );
-      case "dropout":
-        return tensor(this.tensor(args[0]!));
+      case "dropout": {
+        const x = this.tensor(args[0]!);
+        const p = constantNumber(args[1] ?? named(call, "p")!) ?? 0;
+        if (!this.randomness || p === 0) return tensor(x);
+        return tensor(g.node("mul", [x, this.randomness.dropoutMask(x.shape, p)]));
+      }
       case "layernorm": {
         const eps = named(call, "eps");
         let out = g.node("layernorm", [this.tensor(args[0]!)], {
@@ -247,6 +257,7 @@ class ModelLowering {
       this.tensor(source),
       this.lengths(type.time),
       initial,
+      this.randomness,
     );
     for (const [name, node] of encoded.allFinalStates) this.graph.output(name, node);
     return { kind: "encoded", value: encoded };
@@ -265,6 +276,7 @@ class ModelLowering {
       teacher: teacher && this.mode === "train" ? this.tensor(teacher) : undefined,
       batch: this.options.batch,
       seed: this.options.seed ?? 0,
+      randomness: this.randomness,
     });
     return { kind: "decoded", value: decoded };
   }

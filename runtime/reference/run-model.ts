@@ -49,6 +49,8 @@ export interface RunOptions {
   /** "train" feeds decoders their teacher sequences; "infer" (default) decodes freely. */
   readonly mode?: "infer" | "train";
   readonly seed?: number;
+  /** Training graphs: the trainer's step number, which draws the dropout masks (default 0). */
+  readonly rngStep?: number;
   /** Also verify the IR after every pass. */
   readonly verify?: boolean;
 }
@@ -238,6 +240,7 @@ export function runReference(
   });
   const inputs: Record<string, Tensor> = {};
   for (const [name, t] of feeds.inputs) inputs[name] = t;
+  if (graph.inputs.has("rng.step")) inputs["rng.step"] = tensor("int", [], [options.rngStep ?? 0]);
   for (const [axis, list] of Object.entries(lengths))
     inputs[`lengths.${axis}`] = tensor("int", [batch], list);
   const params: Record<string, Tensor> = {};

@@ -6,7 +6,7 @@
  * kernels' MAX_RANK as long as the broadcast pattern itself is simple enough.
  */
 
-export const MAX_RANK = 6;
+export const MAX_RANK = 8;
 
 export interface Broadcast {
   readonly dims: number[];

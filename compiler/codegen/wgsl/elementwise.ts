@@ -6,7 +6,7 @@
  */
 import { MAX_RANK } from "./broadcast.ts";
 import { read, renderKernel, UniformLayout, write, type WgslFn } from "./kernel.ts";
-import { EXPM1, GELU, IS_NAN, LOG1P, TANH } from "./math.ts";
+import { EXPM1, GELU, IS_NAN, LOG, LOG1P, TANH } from "./math.ts";
 
 // PyTorch's SELU constants; the negative side's factor is alpha * scale, as PyTorch folds it.
 const SELU_SCALE = 1.0507009873554804934193349852946;
@@ -28,7 +28,7 @@ export const UNARY_OPS = {
   softplus: "select(rn_log1p(exp(v)), v, v > 20.0)",
   leaky_relu: "select(v * alpha, v, v > 0.0)",
   exp: "exp(v)",
-  log: "log(v)",
+  log: "rn_log(v)",
   sqrt: "sqrt(v)",
   abs: "abs(v)",
 } as const;
@@ -125,7 +125,7 @@ export const mapF32 = renderKernel({
   name: "map_f32",
   uniforms: MAP_UNIFORMS,
   buffers: [read("x", "f32"), write("y", "f32")],
-  helpers: [IS_NAN, TANH, GELU, EXPM1, LOG1P],
+  helpers: [IS_NAN, TANH, GELU, EXPM1, LOG, LOG1P],
   entry: "linear",
   body: [
     "let v = x[i];",

@@ -57,6 +57,25 @@ fn rn_expm1(x: f32) -> f32 {
 }`,
 };
 
+/**
+ * log(x) with a relative error of a few ulp also near 1, where the builtin is only specified
+ * (and on lavapipe only accurate) to an absolute 2^-21: 2 atanh((x - 1) / (x + 1)) as a series
+ * on (0.5, 2) (x - 1 is exact there), the builtin elsewhere (|log x| > 0.69).
+ */
+export const LOG: WgslFn = {
+  name: "rn_log",
+  code: `
+fn rn_log(x: f32) -> f32 {
+  if (x > 0.5 && x < 2.0) {
+    let s = (x - 1.0) / (x + 1.0);
+    let q = s * s;
+    return 2.0 * s * (1.0 + q * (1.0 / 3.0 + q * (1.0 / 5.0 + q * (1.0 / 7.0 + q * (1.0 / 9.0
+      + q * (1.0 / 11.0 + q * (1.0 / 13.0 + q * (1.0 / 15.0 + q * (1.0 / 17.0)))))))));
+  }
+  return log(x);
+}`,
+};
+
 /** log(1 + y) for y >= 0: 2 atanh(y / (2 + y)) as a series below 0.5, else log(1 + y). */
 export const LOG1P: WgslFn = {
   name: "rn_log1p",

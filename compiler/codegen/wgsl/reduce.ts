@@ -5,7 +5,7 @@
  * layernorm work on the last axis (inner = 1), one invocation per row.
  */
 import { read, renderKernel, UniformLayout, write, type WgslFn } from "./kernel.ts";
-import { GREATER_NAN, IS_NAN } from "./math.ts";
+import { GREATER_NAN, IS_NAN, LOG } from "./math.ts";
 
 type Num = "f32" | "i32";
 
@@ -136,7 +136,7 @@ export const softmaxF32 = renderKernel({
   name: "softmax_f32",
   uniforms: AXIS_UNIFORMS,
   buffers: [read("x", "f32"), write("y", "f32")],
-  helpers: [IS_NAN],
+  helpers: [IS_NAN, LOG],
   entry: "linear",
   body: [
     ...AXIS_LANE,
@@ -149,7 +149,7 @@ export const softmaxF32 = renderKernel({
     "var sum = 0.0;",
     "for (var j = 0u; j < n; j++) { sum = sum + exp(x[base + j * inner] - mx); }",
     `if (u_op() == ${SOFTMAX_OPS.log_softmax}u) {`,
-    "  let logSum = log(sum);",
+    "  let logSum = rn_log(sum);",
     "  for (var j = 0u; j < n; j++) {",
     "    let at = base + j * inner;",
     "    y[at] = x[at] - mx - logSum;",

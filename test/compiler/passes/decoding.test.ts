@@ -230,6 +230,8 @@ function evaluateModel(
   const graph = compileModel(model, { batch, steps, mode, seed, until, verify: true });
   const params: Record<string, Tensor> = {};
   for (const p of model.params) params[p.name] = fromStored(weights.get(p.name)!);
+  // Training graphs draw their random masks from the trainer's step number.
+  if (graph.inputs.has("rng.step")) feeds["rng.step"] = tensor("int", [], [0]);
   return evaluate(graph, { inputs: feeds, params }, { precision });
 }
 

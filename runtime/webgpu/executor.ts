@@ -1,0 +1,352 @@
+/**
+ * Runs an execution plan (plan.ts) on a WebGPU device. Everything that does not change
+ * between runs is made once in `create`: pipelines (shared per device, cached by a hash of
+ * the WGSL source), one buffer per plan buffer, constants filled, one uniform buffer holding
+ * every dispatch's block, one bind group per dispatch, staging buffers for the outputs.
+ * A run writes the inputs (and any params whose arrays changed), encodes every dispatch in
+ * one compute pass and the output copies after it, submits once, and maps only the outputs.
+ *
+ * The executor reads nothing but the plan: it imports no compiler code.
+ */
+import { pipelineCacheFor, type PipelineCache } from "./pipelines.ts";
+import {
+  elementCount,
+  PlanError,
+  UNIFORM_WORDS,
+  validatePlan,
+  type Plan,
+  type PlanDType,
+  type PlanSource,
+} from "./plan.ts";
+import { RunTimer } from "./wait.ts";
+
+export type HostArray = Float32Array | Int32Array;
+
+export interface HostTensor {
+  readonly shape: readonly number[];
+  readonly data: HostArray;
+}
+
+/** A value given to `run`: the bare array (its length is checked) or an array with a shape. */
+export type HostValue = HostArray | HostTensor;
+
+export interface OutputTensor {
+  readonly shape: number[];
+  readonly data: HostArray;
+}
+
+export const EXECUTOR_CODES = {
+  missing: "RNN4301",
+  unexpected: "RNN4302",
+  wrongDtype: "RNN4303",
+  wrongShape: "RNN4304",
+  badPlan: "RNN4305",
+} as const;
+
+export class ExecutorError extends Error {
+  override readonly name = "ExecutorError";
+
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
+export interface ExecutorOptions {
+  /** Shared pipelines (default: the device's cache). */
+  readonly pipelines?: PipelineCache;
+  readonly label?: string;
+}
+
+interface Staging {
+  readonly source: GPUBuffer;
+  readonly staging: GPUBuffer;
+  readonly bytes: number;
+}
+
+function dtypeOf(data: HostArray): PlanDType | undefined {
+  if (data instanceof Float32Array) return "f32";
+  if (data instanceof Int32Array) return "i32";
+  return undefined;
+}
+
+function shapeText(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Checks one value against its plan entry; returns its data. */
+function admit(kind: string, name: string, entry: PlanSource, value: HostValue): HostArray {
+  const isArray = value instanceof Float32Array || value instanceof Int32Array;
+  const data = isArray ? value : value.data;
+  const want = `${entry.dtype}${shapeText(entry.shape)}`;
+  const dtype = dtypeOf(data);
+  if (dtype !== entry.dtype) {
+    const got = (data as object | null | undefined)?.constructor?.name ?? String(data);
+    throw new ExecutorError(
+      EXECUTOR_CODES.wrongDtype,
+      `${kind} '${name}': expected ${entry.dtype === "f32" ? "a Float32Array" : "an Int32Array"} (${want}), got ${got}`,
+    );
+  }
+  if (!isArray && !sameShape(value.shape, entry.shape)) {
+    throw new ExecutorError(
+      EXECUTOR_CODES.wrongShape,
+      `${kind} '${name}': expected shape ${shapeText(entry.shape)}, got ${shapeText(value.shape)}`,
+    );
+  }
+  const size = elementCount(entry.shape);
+  if (data.length !== size) {
+    throw new ExecutorError(
+      EXECUTOR_CODES.wrongShape,
+      `${kind} '${name}': expected ${size} values (${want}), got ${data.length}`,
+    );
+  }
+  return data;
+}
+
+export class PlanExecutor {
+  private readonly timer = new RunTimer();
+  private readonly uploadedParams = new Map<string, HostArray>();
+  /** Param writes not yet made: the next run makes them, in queue order. */
+  private readonly paramWrites = new Map<number, HostArray>();
+  private pending: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly device: GPUDevice,
+    readonly plan: Plan,
+    private readonly buffers: readonly GPUBuffer[],
+    private readonly uniforms: GPUBuffer | undefined,
+    private readonly pipelines: readonly GPUComputePipeline[],
+    private readonly bindGroups: readonly GPUBindGroup[],
+    private readonly staging: ReadonlyMap<number, Staging>,
+  ) {}
+
+  /** Compiles (or reuses) the plan's pipelines and allocates everything a run needs. */
+  static async create(
+    device: GPUDevice,
+    plan: Plan,
+    options: ExecutorOptions = {},
+  ): Promise<PlanExecutor> {
+    try {
+      validatePlan(plan);
+    } catch (e) {
+      if (e instanceof PlanError) throw new ExecutorError(EXECUTOR_CODES.badPlan, e.message);
+      throw e;
+    }
+    const label = options.label ?? "rnnc";
+    const cache = options.pipelines ?? pipelineCacheFor(device);
+    const pipelines = await Promise.all(plan.shaders.map((s) => cache.pipeline(s)));
+
+    device.pushErrorScope("validation");
+    device.pushErrorScope("out-of-memory");
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+    const buffers = plan.buffers.map((b) => {
+      const constant = b.role === "constant";
+      const buffer = device.createBuffer({
+        label: `${label} buffer ${b.id} ${b.role}${b.name === undefined ? "" : ` ${b.name}`}`,
+        size: b.byteSize,
+        usage,
+        mappedAtCreation: constant,
+      });
+      if (constant) {
+        new Uint32Array(buffer.getMappedRange()).fill(b.fillBits!);
+        buffer.unmap();
+      }
+      return buffer;
+    });
+
+    const stride = Math.max(UNIFORM_WORDS * 4, device.limits.minUniformBufferOffsetAlignment);
+    let uniforms: GPUBuffer | undefined;
+    if (plan.dispatches.length > 0) {
+      uniforms = device.createBuffer({
+        label: `${label} uniforms`,
+        size: stride * plan.dispatches.length,
+        usage: GPUBufferUsage.UNIFORM,
+        mappedAtCreation: true,
+      });
+      const words = new Uint32Array(uniforms.getMappedRange());
+      plan.dispatches.forEach((d, i) => words.set(d.uniforms, (i * stride) / 4));
+      uniforms.unmap();
+    }
+    const bindGroups = plan.dispatches.map((d, i) =>
+      device.createBindGroup({
+        label: `${label} ${d.label}`,
+        layout: cache.bindGroupLayout(plan.shaders[d.shader]!.layout),
+        entries: [
+          {
+            binding: 0,
+            resource: { buffer: uniforms!, offset: i * stride, size: UNIFORM_WORDS * 4 },
+          },
+          ...d.buffers.map((id, k) => ({ binding: k + 1, resource: { buffer: buffers[id]! } })),
+        ],
+      }),
+    );
+    const staging = new Map<number, Staging>();
+    for (const out of Object.values(plan.outputs)) {
+      if (staging.has(out.buffer)) continue;
+      const bytes = elementCount(out.shape) * 4;
+      staging.set(out.buffer, {
+        source: buffers[out.buffer]!,
+        bytes,
+        staging: device.createBuffer({
+          label: `${label} read-back ${out.buffer}`,
+          size: Math.max(4, bytes),
+          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        }),
+      });
+    }
+    const oom = await device.popErrorScope();
+    const invalid = await device.popErrorScope();
+    const error = invalid ?? oom;
+    if (error) {
+      for (const b of [...buffers, ...(uniforms ? [uniforms] : [])]) b.destroy();
+      for (const s of staging.values()) s.staging.destroy();
+      throw new Error(`WebGPU could not set up plan '${label}': ${error.message}`);
+    }
+    return new PlanExecutor(device, plan, buffers, uniforms, pipelines, bindGroups, staging);
+  }
+
+  /** Compute dispatches per run. */
+  get dispatchCount(): number {
+    return this.plan.dispatches.length;
+  }
+
+  /**
+   * Uploads parameters (with the next run, in queue order). Arrays already uploaded (the
+   * same objects) are skipped, so passing the same weights to every `run` costs nothing;
+   * pass new arrays to change them. Nothing is taken when any of them is invalid.
+   */
+  setParams(params: Readonly<Record<string, HostValue>>): void {
+    this.takeParams(this.admitParams(params));
+  }
+
+  /** Runs the plan: one queue submission, then only the outputs are read back. */
+  async run(
+    inputs: Readonly<Record<string, HostValue>>,
+    params?: Readonly<Record<string, HostValue>>,
+  ): Promise<Record<string, OutputTensor>> {
+    // Validate everything before taking anything, then queue behind any run still reading
+    // back (the staging buffers are shared); this run's writes are made in queue order.
+    const newParams = params ? this.admitParams(params) : new Map<string, HostArray>();
+    for (const [name, entry] of Object.entries(this.plan.params)) {
+      if (entry.required && !this.uploadedParams.has(name) && !newParams.has(name)) {
+        throw new ExecutorError(
+          EXECUTOR_CODES.missing,
+          `param '${name}' (${entry.dtype}${shapeText(entry.shape)}) was never given`,
+        );
+      }
+    }
+    const inputWrites = this.admitInputs(inputs);
+    this.takeParams(newParams);
+    const writes = new Map([...this.paramWrites, ...inputWrites]);
+    this.paramWrites.clear();
+    const result = this.pending.then(() => this.execute(writes));
+    this.pending = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Frees the buffers (pipelines stay in the device's cache). */
+  destroy(): void {
+    for (const b of this.buffers) b.destroy();
+    this.uniforms?.destroy();
+    for (const s of this.staging.values()) s.staging.destroy();
+  }
+
+  private checkNames(
+    kind: string,
+    given: Readonly<Record<string, HostValue>>,
+    known: Readonly<Record<string, PlanSource>>,
+  ): void {
+    for (const name of Object.keys(given)) {
+      if (!Object.hasOwn(known, name)) {
+        const names = Object.keys(known);
+        throw new ExecutorError(
+          EXECUTOR_CODES.unexpected,
+          `unknown ${kind} '${name}' (the plan's ${kind}s: ${names.length > 0 ? names.join(", ") : "none"})`,
+        );
+      }
+    }
+  }
+
+  private admitParams(params: Readonly<Record<string, HostValue>>): Map<string, HostArray> {
+    this.checkNames("param", params, this.plan.params);
+    const out = new Map<string, HostArray>();
+    for (const [name, value] of Object.entries(params))
+      out.set(name, admit("param", name, this.plan.params[name]!, value));
+    return out;
+  }
+
+  private takeParams(params: ReadonlyMap<string, HostArray>): void {
+    for (const [name, data] of params) {
+      if (this.uploadedParams.get(name) === data) continue;
+      this.paramWrites.set(this.plan.params[name]!.buffer, data);
+      this.uploadedParams.set(name, data);
+    }
+  }
+
+  private admitInputs(inputs: Readonly<Record<string, HostValue>>): Map<number, HostArray> {
+    this.checkNames("input", inputs, this.plan.inputs);
+    const out = new Map<number, HostArray>();
+    for (const [name, entry] of Object.entries(this.plan.inputs)) {
+      const value = Object.hasOwn(inputs, name) ? inputs[name] : undefined;
+      if (value === undefined) {
+        if (!entry.required) continue;
+        throw new ExecutorError(
+          EXECUTOR_CODES.missing,
+          `missing input '${name}' (expected ${entry.dtype}${shapeText(entry.shape)})`,
+        );
+      }
+      out.set(entry.buffer, admit("input", name, entry, value));
+    }
+    return out;
+  }
+
+  private async execute(
+    writes: ReadonlyMap<number, HostArray>,
+  ): Promise<Record<string, OutputTensor>> {
+    const { device, plan } = this;
+    for (const [id, data] of writes) device.queue.writeBuffer(this.buffers[id]!, 0, data);
+    const encoder = device.createCommandEncoder({ label: "rnnc run" });
+    if (plan.dispatches.length > 0) {
+      const pass = encoder.beginComputePass();
+      let current = -1;
+      plan.dispatches.forEach((d, i) => {
+        if (d.shader !== current) {
+          pass.setPipeline(this.pipelines[d.shader]!);
+          current = d.shader;
+        }
+        pass.setBindGroup(0, this.bindGroups[i]!);
+        pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+      });
+      pass.end();
+    }
+    for (const s of this.staging.values()) {
+      if (s.bytes > 0) encoder.copyBufferToBuffer(s.source, 0, s.staging, 0, s.bytes);
+    }
+    const started = this.timer.start();
+    device.queue.submit([encoder.finish()]);
+    await this.timer.sleepMostOfLastRun();
+    const staged = [...this.staging.values()];
+    await Promise.all(staged.map((s) => s.staging.mapAsync(GPUMapMode.READ)));
+    this.timer.finish(started);
+    const bytesOf = new Map<number, ArrayBuffer>();
+    for (const [id, s] of this.staging) {
+      bytesOf.set(id, s.staging.getMappedRange().slice(0, s.bytes));
+      s.staging.unmap();
+    }
+    const out: Record<string, OutputTensor> = {};
+    for (const [name, o] of Object.entries(plan.outputs)) {
+      const bytes = bytesOf.get(o.buffer)!;
+      out[name] = {
+        shape: [...o.shape],
+        data: o.dtype === "f32" ? new Float32Array(bytes.slice(0)) : new Int32Array(bytes.slice(0)),
+      };
+    }
+    return out;
+  }
+}
