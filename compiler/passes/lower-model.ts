@@ -29,7 +29,12 @@ export interface LowerOptions {
   readonly batch: number;
   /** Padded steps of each time axis, e.g. { T: 100 }. */
   readonly steps: Readonly<Record<string, number>>;
-  readonly mode?: "infer" | "train";
+  /**
+   * "infer": outputs only, decoders decode freely. "train": teacher forcing, losses, and the
+   * regularisers' random masks. "evaluate": teacher forcing and losses without the noise
+   * (validation loss, as PyTorch's model.eval()).
+   */
+  readonly mode?: "infer" | "train" | "evaluate";
   /** Seed of sampling decoders. */
   readonly seed?: number;
   /** Encoder initial states given as inputs (`enc.initial_state.l0.h`); the others start at zero. */
@@ -44,7 +49,7 @@ type Value =
 class ModelLowering {
   readonly graph: Graph;
   private readonly values = new Map<string, Value>();
-  private readonly mode: "infer" | "train";
+  private readonly mode: "infer" | "train" | "evaluate";
   /** Masks of dropout and friends: training graphs only (evaluation is deterministic). */
   private readonly randomness: TrainingRandomness | undefined;
 
@@ -95,7 +100,7 @@ class ModelLowering {
         this.graph.output(stmt.name.name, node);
       }
     }
-    if (this.mode === "train" && this.model.losses.length > 0)
+    if (this.mode !== "infer" && this.model.losses.length > 0)
       this.graph.output("loss", this.loss());
     return this.graph;
   }
@@ -273,7 +278,7 @@ class ModelLowering {
     const decoded = lowerDecode(this.graph, info, {
       encoded: encoded?.kind === "encoded" ? encoded.value : undefined,
       init: init ? this.tensor(init) : undefined,
-      teacher: teacher && this.mode === "train" ? this.tensor(teacher) : undefined,
+      teacher: teacher && this.mode !== "infer" ? this.tensor(teacher) : undefined,
       batch: this.options.batch,
       seed: this.options.seed ?? 0,
       randomness: this.randomness,

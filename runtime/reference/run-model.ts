@@ -47,7 +47,7 @@ export interface RunFeeds {
 export interface RunOptions {
   readonly precision?: Precision;
   /** "train" feeds decoders their teacher sequences; "infer" (default) decodes freely. */
-  readonly mode?: "infer" | "train";
+  readonly mode?: "infer" | "train" | "evaluate";
   readonly seed?: number;
   /** Training graphs: the trainer's step number, which draws the dropout masks (default 0). */
   readonly rngStep?: number;
@@ -92,9 +92,9 @@ function shapeText(shape: readonly number[]): string {
 }
 
 /** Checks the feeds against the model; returns batch, padded steps and lengths per axis. */
-function admitInputs(model: CheckedModel, feeds: RunFeeds, mode: "infer" | "train") {
+function admitInputs(model: CheckedModel, feeds: RunFeeds, mode: "infer" | "train" | "evaluate") {
   const problems: { code: string; message: string }[] = [];
-  const needed = model.inputs.filter((i) => !i.training || mode === "train");
+  const needed = model.inputs.filter((i) => !i.training || mode !== "infer");
   const slots = new Map(
     encoderStateSlots(model.encoders.values()).map((s) => [
       stateSlotName(s.prefix, "initial", s.state),

@@ -6,7 +6,7 @@
  */
 import { MAX_RANK } from "./broadcast.ts";
 import { read, renderKernel, UniformLayout, write, type WgslFn } from "./kernel.ts";
-import { EXPM1, GELU, IS_NAN, LOG, LOG1P, TANH } from "./math.ts";
+import { EXP, EXPM1, GELU, IS_NAN, LOG, LOG1P, TANH } from "./math.ts";
 
 // PyTorch's SELU constants; the negative side's factor is alpha * scale, as PyTorch folds it.
 const SELU_SCALE = 1.0507009873554804934193349852946;
@@ -15,7 +15,7 @@ const SELU_NEGATIVE = 1.6732632423543772848170429916717 * SELU_SCALE;
 /** Unary float ops: a WGSL expression in `v` (the element) and `alpha` (elu alpha, slope). */
 export const UNARY_OPS = {
   neg: "-v",
-  sigmoid: "1.0 / (1.0 + exp(-v))",
+  sigmoid: "1.0 / (1.0 + rn_exp(-v))",
   tanh: "rn_tanh(v)",
   relu: "select(v, 0.0, v < 0.0)",
   hard_sigmoid: "select(min(max(v + 3.0, 0.0), 6.0) / 6.0, v, rn_is_nan(v))",
@@ -24,10 +24,10 @@ export const UNARY_OPS = {
   gelu: "rn_gelu(v)",
   elu: "select(v, rn_expm1(v) * alpha, v <= 0.0)",
   selu: `select(v * ${SELU_SCALE}, rn_expm1(v) * ${SELU_NEGATIVE}, v <= 0.0)`,
-  silu: "v / (1.0 + exp(-v))",
-  softplus: "select(rn_log1p(exp(v)), v, v > 20.0)",
+  silu: "v / (1.0 + rn_exp(-v))",
+  softplus: "select(rn_log1p(rn_exp(v)), v, v > 20.0)",
   leaky_relu: "select(v * alpha, v, v > 0.0)",
-  exp: "exp(v)",
+  exp: "rn_exp(v)",
   log: "rn_log(v)",
   sqrt: "sqrt(v)",
   abs: "abs(v)",
@@ -125,7 +125,7 @@ export const mapF32 = renderKernel({
   name: "map_f32",
   uniforms: MAP_UNIFORMS,
   buffers: [read("x", "f32"), write("y", "f32")],
-  helpers: [IS_NAN, TANH, GELU, EXPM1, LOG, LOG1P],
+  helpers: [IS_NAN, EXP, TANH, GELU, EXPM1, LOG, LOG1P],
   entry: "linear",
   body: [
     "let v = x[i];",

@@ -7,7 +7,7 @@
  */
 import { MAX_RANK } from "./broadcast.ts";
 import { read, renderKernel, UniformLayout, write } from "./kernel.ts";
-import { IS_NAN, SAMPLE_UNIFORM } from "./math.ts";
+import { EXP, IS_NAN, SAMPLE_UNIFORM } from "./math.ts";
 
 export const COPY_UNIFORMS = new UniformLayout({
   count: "u32",
@@ -133,7 +133,7 @@ export const sampleF32 = renderKernel({
   name: "sample_f32",
   uniforms: SAMPLE_UNIFORMS,
   buffers: [read("logits", "f32"), read("step", "i32"), write("y", "i32")],
-  helpers: [IS_NAN, SAMPLE_UNIFORM],
+  helpers: [IS_NAN, EXP, SAMPLE_UNIFORM],
   entry: "linear",
   body: [
     "let v = u_v();",
@@ -145,14 +145,14 @@ export const sampleF32 = renderKernel({
     "  if (s > mx || rn_is_nan(s)) { mx = s; }",
     "}",
     "var sum = 0.0;",
-    "for (var j = 0u; j < v; j++) { sum = sum + exp(logits[base + j] / t - mx); }",
+    "for (var j = 0u; j < v; j++) { sum = sum + rn_exp(logits[base + j] / t - mx); }",
     "let inv = 1.0 / sum;",
     "let u = rn_sample_uniform(u_seed(), step[0], i);",
     "var choice = -1;",
     "var lastNonzero = -1;",
     "var cumulative = 0.0;",
     "for (var j = 0u; j < v; j++) {",
-    "  let p = exp(logits[base + j] / t - mx) * inv;",
+    "  let p = rn_exp(logits[base + j] / t - mx) * inv;",
     "  if (p > 0.0) { lastNonzero = i32(j); }",
     "  cumulative = cumulative + p;",
     "  if (cumulative > u) { choice = i32(j); break; }",

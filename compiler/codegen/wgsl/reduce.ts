@@ -5,7 +5,7 @@
  * layernorm work on the last axis (inner = 1), one invocation per row.
  */
 import { read, renderKernel, UniformLayout, write, type WgslFn } from "./kernel.ts";
-import { GREATER_NAN, IS_NAN, LOG } from "./math.ts";
+import { EXP, GREATER_NAN, IS_NAN, LOG } from "./math.ts";
 
 type Num = "f32" | "i32";
 
@@ -136,7 +136,7 @@ export const softmaxF32 = renderKernel({
   name: "softmax_f32",
   uniforms: AXIS_UNIFORMS,
   buffers: [read("x", "f32"), write("y", "f32")],
-  helpers: [IS_NAN, LOG],
+  helpers: [IS_NAN, EXP, LOG],
   entry: "linear",
   body: [
     ...AXIS_LANE,
@@ -147,7 +147,7 @@ export const softmaxF32 = renderKernel({
     "  if (rn_is_nan(mx)) { break; }",
     "}",
     "var sum = 0.0;",
-    "for (var j = 0u; j < n; j++) { sum = sum + exp(x[base + j * inner] - mx); }",
+    "for (var j = 0u; j < n; j++) { sum = sum + rn_exp(x[base + j * inner] - mx); }",
     `if (u_op() == ${SOFTMAX_OPS.log_softmax}u) {`,
     "  let logSum = rn_log(sum);",
     "  for (var j = 0u; j < n; j++) {",
@@ -158,7 +158,7 @@ export const softmaxF32 = renderKernel({
     "  let inv = 1.0 / sum;",
     "  for (var j = 0u; j < n; j++) {",
     "    let at = base + j * inner;",
-    "    y[at] = exp(x[at] - mx) * inv;",
+    "    y[at] = rn_exp(x[at] - mx) * inv;",
     "  }",
     "}",
   ],

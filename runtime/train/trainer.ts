@@ -1,0 +1,152 @@
+/**
+ * The training loop's core: one optimisation step per batch (gradients, clipping by global
+ * norm, a scheduled learning rate, an optimiser update), evaluation, and checkpoints that
+ * restore a run exactly (parameters, optimiser moments, step number). How gradients are
+ * computed is the engine's business (the reference interpreter today, compiled kernels
+ * later), so this file needs nothing from the compiler.
+ */
+import type { Tensor as StoredTensor } from "../weights/safetensors.ts";
+import { tensor as storedTensor } from "../weights/safetensors.ts";
+import { clipGradNorm, Optimizer, type FloatArray, type OptimizerOptions } from "./optimizers.ts";
+import { learningRate, type ScheduleOptions } from "./schedules.ts";
+
+/** A batch: inputs by name (batch-major), each time axis's lengths. */
+export interface Batch {
+  readonly inputs: ReadonlyMap<
+    string,
+    { dtype: "float" | "int"; shape: readonly number[]; data: ArrayLike<number> }
+  >;
+  readonly lengths: Readonly<Record<string, readonly number[]>>;
+}
+
+export interface GradientEngine {
+  /** The loss of a batch and its gradient for every parameter; `rngStep` draws dropout masks. */
+  gradients(
+    params: ReadonlyMap<string, FloatArray>,
+    batch: Batch,
+    rngStep: number,
+  ): { loss: number; grads: Map<string, FloatArray> };
+  /** The loss of a batch without regularisation noise (evaluation mode). */
+  loss(params: ReadonlyMap<string, FloatArray>, batch: Batch): number;
+}
+
+export interface TrainerOptions {
+  readonly optimizer: OptimizerOptions;
+  readonly schedule?: ScheduleOptions;
+  /** Clip gradients to this global L2 norm (clip_grad_norm_); none when absent. */
+  readonly clipNorm?: number;
+}
+
+export interface StepReport {
+  readonly step: number;
+  readonly loss: number;
+  readonly lr: number;
+  readonly gradNorm: number;
+}
+
+const STATE_PREFIX = "optimizer.";
+
+export class Trainer {
+  private readonly optimizer: Optimizer;
+
+  /**
+   * `params` are updated in place; `shapes` gives each parameter's shape for checkpoints
+   * (the engine and optimiser see flat arrays).
+   */
+  constructor(
+    private readonly engine: GradientEngine,
+    readonly params: Map<string, FloatArray>,
+    private readonly shapes: ReadonlyMap<string, readonly number[]>,
+    readonly options: TrainerOptions,
+  ) {
+    this.optimizer = new Optimizer(options.optimizer);
+  }
+
+  /** Optimiser steps taken so far. */
+  get stepCount(): number {
+    return this.optimizer.state.step;
+  }
+
+  step(batch: Batch): StepReport {
+    const step = this.optimizer.state.step;
+    const { loss, grads } = this.engine.gradients(this.params, batch, step);
+    if (!Number.isFinite(loss))
+      throw new Error(
+        `the loss is ${loss} at step ${step}: lower the learning rate or clip gradients`,
+      );
+    let gradNorm = 0;
+    if (this.options.clipNorm !== undefined) gradNorm = clipGradNorm(grads, this.options.clipNorm);
+    else
+      for (const g of grads.values()) for (let i = 0; i < g.length; i++) gradNorm += g[i]! * g[i]!;
+    if (this.options.clipNorm === undefined) gradNorm = Math.sqrt(gradNorm);
+    const lr = learningRate(
+      this.options.optimizer.lr,
+      step,
+      this.options.schedule ?? { schedule: { kind: "constant" } },
+    );
+    this.optimizer.step(this.params, grads, lr);
+    return { step: step + 1, loss, lr, gradNorm };
+  }
+
+  evaluate(batch: Batch): number {
+    return this.engine.loss(this.params, batch);
+  }
+
+  /** The parameters as tensors of their shapes: what a model loads. */
+  weights(): Map<string, StoredTensor> {
+    const dtype = [...this.params.values()][0] instanceof Float32Array ? "F32" : "F64";
+    return new Map(
+      [...this.params].map(([name, p]) => [
+        name,
+        storedTensor(dtype, this.shapes.get(name) ?? [p.length], p),
+      ]),
+    );
+  }
+
+  /** Parameters and optimiser state as tensors, with the step number in metadata. */
+  checkpoint(): { tensors: Map<string, StoredTensor>; metadata: Record<string, string> } {
+    const dtype = [...this.params.values()][0] instanceof Float32Array ? "F32" : "F64";
+    const tensors = this.weights();
+    for (const [name, buffers] of this.optimizer.state.buffers) {
+      buffers.forEach((b, i) =>
+        tensors.set(`${STATE_PREFIX}${name}.${i}`, storedTensor(dtype, [b.length], b)),
+      );
+    }
+    return {
+      tensors,
+      metadata: {
+        step: String(this.optimizer.state.step),
+        optimizer: JSON.stringify(this.options.optimizer),
+      },
+    };
+  }
+
+  /** Restores parameters and optimiser state written by `checkpoint`. */
+  restore(
+    tensors: ReadonlyMap<string, StoredTensor>,
+    metadata: Readonly<Record<string, string>>,
+  ): void {
+    for (const [name, p] of this.params) {
+      const t = tensors.get(name);
+      if (!t || t.data.length !== p.length)
+        throw new Error(`the checkpoint lacks parameter '${name}' of ${p.length} values`);
+      p.set(Array.from(t.data as ArrayLike<number>));
+    }
+    this.optimizer.state.buffers.clear();
+    for (const [key, t] of tensors) {
+      if (!key.startsWith(STATE_PREFIX)) continue;
+      const rest = key.slice(STATE_PREFIX.length);
+      const dot = rest.lastIndexOf(".");
+      const name = rest.slice(0, dot);
+      const index = Number(rest.slice(dot + 1));
+      const like = this.params.get(name);
+      if (!like) continue;
+      const list = this.optimizer.state.buffers.get(name) ?? [];
+      const buffer = new (like.constructor as { new (n: number): FloatArray })(like.length);
+      buffer.set(Array.from(t.data as ArrayLike<number>));
+      list[index] = buffer;
+      this.optimizer.state.buffers.set(name, list);
+    }
+    this.optimizer.state.step = Number(metadata.step ?? 0);
+  }
+}
