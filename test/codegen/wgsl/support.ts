@@ -67,7 +67,7 @@ export const FLOAT_TOLERANCE: Tolerance = { rtol: 1e-5, atol: 1e-37 };
 export interface Difference {
   /** Elements beyond tolerance (or any difference at all for ints). */
   readonly bad: number;
-  /** The largest |got - want| / max(|want|, atol / rtol): a relative error with an absolute floor. */
+  /** The largest |got - want| / |want| over the differences larger than atol. */
   readonly worst: number;
   readonly worstAt: number;
   /** The first element beyond tolerance (-1: none). */
@@ -86,7 +86,6 @@ export function difference(
   let worst = 0;
   let worstAt = -1;
   let maxAbs = 0;
-  const floor = tol.atol / tol.rtol;
   for (let i = 0; i < want.length; i++) {
     const g = got[i]!;
     const w = want[i]!;
@@ -99,7 +98,7 @@ export function difference(
     }
     const d = Math.abs(g - w);
     maxAbs = Math.max(maxAbs, d);
-    const rel = d / Math.max(Math.abs(w), floor);
+    const rel = d <= tol.atol ? 0 : d / Math.abs(w);
     if (rel > worst) {
       worst = rel;
       worstAt = i;
