@@ -7,6 +7,7 @@ import { runCheck, type Output } from "./check.ts";
 import { runDevices } from "./devices.ts";
 import { runInit, type InitOptions } from "./init.ts";
 import { runRun, type RunCommandOptions } from "./run.ts";
+import { runTrain, type TrainOptions } from "./train.ts";
 import { runFmt } from "./fmt.ts";
 import { UsageError } from "./io.ts";
 
@@ -75,6 +76,44 @@ function program(io: Output, setStatus: (code: number) => void): Command {
     .option("--seed <n>", "seed of sampling decoders (default 0)")
     .option("--output <file>", "write the JSON here (atomically) instead of printing it")
     .action((spec: string, options: RunCommandOptions) => setStatus(runRun(spec, options, io)));
+
+  cli
+    .command("train")
+    .description(
+      "train a model on JSON Lines data; writes weights, checkpoints, a log and a loss plot",
+    )
+    .argument("<spec>", "the .rnn file")
+    .requiredOption(
+      "--data <file>",
+      'training examples, one JSON object per line keyed by input name: {"x": [[0.1, 0.2]], "y": [1]}',
+    )
+    .requiredOption(
+      "--out <dir>",
+      "where weights.safetensors, checkpoint.safetensors, log.jsonl and loss.svg go",
+    )
+    .option("--valid <file>", "validation examples (default: hold out --valid-fraction of --data)")
+    .option(
+      "--valid-fraction <f>",
+      "share of --data held out for validation, by a fixed seeded split (default 0.1)",
+    )
+    .option("--model <name>", "the model, when the file has several")
+    .option("--epochs <n>", "passes over the data (default 10)")
+    .option("--batch <n>", "examples per batch, bucketed by length (default 32)")
+    .option("--optimizer <name>", "sgd, adam (default) or adamw")
+    .option("--lr <rate>", "learning rate (default 0.001)")
+    .option("--momentum <m>", "SGD momentum (default 0)")
+    .option("--weight-decay <w>", "weight decay (default 0; AdamW 0.01)")
+    .option("--clip <norm>", "clip gradients to this global norm")
+    .option("--schedule <name>", "constant (default), step (halve every epoch) or cosine")
+    .option("--warmup <steps>", "linear learning-rate warm-up steps (default 0)")
+    .option(
+      "--seed <n>",
+      "seed of initial weights, dropout masks, shuffling and the split (default 0)",
+    )
+    .option("--precision <p>", "float32 (default) or float64")
+    .option("--weights <file>", "start from these weights instead of a fresh initialisation")
+    .option("--resume", "continue from --out's checkpoint")
+    .action((spec: string, options: TrainOptions) => setStatus(runTrain(spec, options, io)));
 
   cli
     .command("devices")

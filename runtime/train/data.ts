@@ -1,0 +1,141 @@
+/**
+ * Training data: examples from JSON Lines, one example per line, keyed by model input name,
+ * without the batch dimension — `{"x": [[0.1, 0.2], [0.3, 0.4]], "label": [1]}` for inputs
+ * `x: float[T, 2]` and `label: float[1]`. Sequences may have any length. Batches bucket
+ * examples of similar length (less padding), and their order is shuffled per epoch from a
+ * seed, so a run is reproducible.
+ */
+import type { Batch } from "./trainer.ts";
+
+/** What the data layer needs to know of a model input. */
+export interface InputSpec {
+  readonly name: string;
+  readonly dtype: "float" | "int";
+  readonly time: string | undefined;
+  readonly dims: readonly number[];
+}
+
+export type Example = ReadonlyMap<
+  string,
+  { readonly data: readonly number[]; readonly steps: number }
+>;
+
+export class DataError extends Error {
+  readonly code = "RNN4301";
+}
+
+function flatten(value: unknown, depth: number, where: string, out: number[]): void {
+  if (depth === 0) {
+    if (typeof value !== "number" || !Number.isFinite(value))
+      throw new DataError(
+        `${where}: expected a number, got ${JSON.stringify(value)?.slice(0, 30)}`,
+      );
+    out.push(value);
+    return;
+  }
+  if (!Array.isArray(value))
+    throw new DataError(`${where}: expected an array, got ${JSON.stringify(value)?.slice(0, 30)}`);
+  value.forEach((v, i) => flatten(v, depth - 1, `${where}[${i}]`, out));
+}
+
+/** Parses one example; `where` names its line for errors. */
+export function parseExample(line: string, inputs: readonly InputSpec[], where: string): Example {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch (e) {
+    throw new DataError(`${where}: not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json))
+    throw new DataError(`${where}: expected an object keyed by input name`);
+  const record = json as Record<string, unknown>;
+  const out = new Map<string, { data: number[]; steps: number }>();
+  for (const input of inputs) {
+    const value = record[input.name];
+    if (value === undefined) throw new DataError(`${where}: missing input '${input.name}'`);
+    const data: number[] = [];
+    const depth = (input.time ? 1 : 0) + input.dims.length;
+    flatten(value, depth, `${where}: ${input.name}`, data);
+    const per = input.dims.reduce((a, b) => a * b, 1);
+    const steps = input.time ? (value as unknown[]).length : 1;
+    if (data.length !== steps * per)
+      throw new DataError(
+        `${where}: ${input.name} should hold ${input.time ? "steps of " : ""}${per} values, got ${data.length}`,
+      );
+    if (input.time && steps === 0)
+      throw new DataError(`${where}: ${input.name} is an empty sequence`);
+    if (input.dtype === "int" && data.some((v) => !Number.isInteger(v)))
+      throw new DataError(`${where}: ${input.name} holds token ids, which are whole numbers`);
+    out.set(input.name, { data, steps });
+  }
+  return out;
+}
+
+export function parseJsonLines(
+  text: string,
+  inputs: readonly InputSpec[],
+  file: string,
+): Example[] {
+  const examples: Example[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (line.trim() === "") return;
+    examples.push(parseExample(line, inputs, `${file}:${i + 1}`));
+  });
+  if (examples.length === 0) throw new DataError(`${file}: no examples`);
+  return examples;
+}
+
+/** A small seeded generator (mulberry32) for shuffling. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const next = random(seed);
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/** Pads a group of examples into one batch. */
+export function toBatch(examples: readonly Example[], inputs: readonly InputSpec[]): Batch {
+  const batch = new Map<string, { dtype: "float" | "int"; shape: number[]; data: Float64Array }>();
+  const lengths: Record<string, number[]> = {};
+  for (const input of inputs) {
+    const per = input.dims.reduce((a, b) => a * b, 1);
+    const steps = input.time ? Math.max(...examples.map((e) => e.get(input.name)!.steps)) : 1;
+    const data = new Float64Array(examples.length * steps * per);
+    examples.forEach((e, b) => data.set(e.get(input.name)!.data, b * steps * per));
+    const shape = [examples.length, ...(input.time ? [steps] : []), ...input.dims];
+    batch.set(input.name, { dtype: input.dtype, shape, data });
+    if (input.time) lengths[input.time] ??= examples.map((e) => e.get(input.name)!.steps);
+  }
+  return { inputs: batch, lengths };
+}
+
+/**
+ * Batches of about `size` examples, bucketed by the length of the first sequence input (so
+ * a batch pads little), in an order shuffled by `seed`.
+ */
+export function batches(
+  examples: readonly Example[],
+  inputs: readonly InputSpec[],
+  size: number,
+  seed: number,
+): Batch[] {
+  const first = inputs.find((i) => i.time);
+  const order = shuffled(examples, seed);
+  if (first) order.sort((a, b) => a.get(first.name)!.steps - b.get(first.name)!.steps);
+  const groups: Example[][] = [];
+  for (let i = 0; i < order.length; i += size) groups.push(order.slice(i, i + size));
+  return shuffled(groups, seed + 1).map((g) => toBatch(g, inputs));
+}

@@ -1,0 +1,128 @@
+// `rnnc train`: trains from JSON Lines, writes weights that `rnnc run` loads, checkpoints that
+// `--resume` continues from, a log and a loss plot; bad data is a positioned error.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../../cli/main.ts";
+
+async function run(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+const SPEC = `model sign {
+  input x: float[T, 1]
+  input label: float[1] for training
+  enc = encode(x, cell: gru(hidden: 6), zoneout: 0.1)
+  logit = linear(enc.final, 1)
+  output p = sigmoid(logit)
+  loss bce_with_logits(logit, label)
+}
+`;
+
+function folder() {
+  const dir = mkdtempSync(join(tmpdir(), "rnnc-train-"));
+  const lines = Array.from({ length: 120 }, (_, i) => {
+    const x = Array.from({ length: 3 + (i % 4) }, (_, t) => [Math.sin(i * 7.1 + t * 1.3)]);
+    const sum = x.reduce((a, [v]) => a + v!, 0);
+    return JSON.stringify({ x, label: [sum > 0 ? 1 : 0] });
+  });
+  writeFileSync(join(dir, "sign.rnn"), SPEC);
+  writeFileSync(join(dir, "data.jsonl"), `${lines.join("\n")}\n`);
+  return dir;
+}
+
+describe("rnnc train", () => {
+  it("trains, writes weights, checkpoint, log and plot, and resumes", async () => {
+    const dir = folder();
+    const args = [
+      "train",
+      join(dir, "sign.rnn"),
+      "--data",
+      join(dir, "data.jsonl"),
+      "--out",
+      join(dir, "run"),
+      "--batch",
+      "16",
+      "--lr",
+      "0.02",
+      "--precision",
+      "float64",
+    ];
+    const first = await run(...args, "--epochs", "2");
+    expect(first.err).toMatch(/epoch 2: train loss [\d.]+, validation loss [\d.]+/);
+    expect(first.code).toBe(0);
+    for (const f of ["weights.safetensors", "checkpoint.safetensors", "log.jsonl", "loss.svg"])
+      expect(existsSync(join(dir, "run", f))).toBe(true);
+    expect(readFileSync(join(dir, "run", "loss.svg"), "utf8")).toMatch(
+      /^<svg [^>]*>[\s\S]*<path d="M/,
+    );
+
+    const resumed = await run(...args, "--epochs", "4", "--resume");
+    expect(resumed.code).toBe(0);
+    expect(resumed.err).toMatch(/resumed .* at step 14, epoch 2/);
+    const log = readFileSync(join(dir, "run", "log.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { epoch: number; train: number });
+    expect(log.map((l) => l.epoch)).toEqual([1, 2, 3, 4]);
+
+    // Four epochs straight give the same log as two and two resumed.
+    const straight = await run(
+      ...args.slice(0, -8),
+      "--out",
+      join(dir, "straight"),
+      "--batch",
+      "16",
+      "--lr",
+      "0.02",
+      "--precision",
+      "float64",
+      "--epochs",
+      "4",
+    );
+    expect(straight.code).toBe(0);
+    const straightLog = readFileSync(join(dir, "straight", "log.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { train: number });
+    expect(straightLog.map((l) => l.train)).toEqual(log.map((l) => l.train));
+
+    // The trained weights load into `rnnc run`.
+    writeFileSync(
+      join(dir, "input.json"),
+      JSON.stringify({ inputs: { x: [[[0.5], [0.4]], [[-0.9]]] } }),
+    );
+    const r = await run(
+      "run",
+      join(dir, "sign.rnn"),
+      "--weights",
+      join(dir, "run", "weights.safetensors"),
+      "--input",
+      join(dir, "input.json"),
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).outputs.p).toHaveLength(2);
+  });
+
+  it("reports bad data with its file and line, and exits 1", async () => {
+    const dir = folder();
+    writeFileSync(
+      join(dir, "bad.jsonl"),
+      '{"x": [[0.1]], "label": [1]}\n{"x": [[0.1, 0.2]], "label": [0]}\n',
+    );
+    const r = await run(
+      "train",
+      join(dir, "sign.rnn"),
+      "--data",
+      join(dir, "bad.jsonl"),
+      "--out",
+      join(dir, "run"),
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/bad\.jsonl:2: x should hold steps of 1 values, got 2/);
+  });
+});
