@@ -9,6 +9,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import cliProgress from "cli-progress";
 import type { CheckedModel } from "../compiler/check/index.ts";
+import { vocabularies } from "../runtime/reference/run-model.ts";
 import { ReferenceEngine } from "../runtime/reference/training-engine.ts";
 import {
   batches,
@@ -21,7 +22,7 @@ import {
 import type { FloatArray, OptimizerOptions } from "../runtime/train/optimizers.ts";
 import { lossPlot } from "../runtime/train/plot.ts";
 import type { Schedule } from "../runtime/train/schedules.ts";
-import { Trainer, type Batch } from "../runtime/train/trainer.ts";
+import { DivergedError, Trainer, type Batch } from "../runtime/train/trainer.ts";
 import { initialWeights } from "../runtime/weights/init.ts";
 import {
   readSafetensorsFileSync,
@@ -170,10 +171,10 @@ export function runTrain(spec: string, options: TrainOptions, io: Output): numbe
   let train: Example[];
   let valid: Example[];
   try {
-    const all = parseJsonLines(readText(options.data), inputs, options.data);
+    const all = parseJsonLines(readText(options.data), inputs, options.data, vocabularies(model));
     if (options.valid) {
       train = all;
-      valid = parseJsonLines(readText(options.valid), inputs, options.valid);
+      valid = parseJsonLines(readText(options.valid), inputs, options.valid, vocabularies(model));
     } else {
       // A fixed split: the same examples are held out on every run with this seed.
       const order = shuffled(all, seed);
@@ -250,13 +251,22 @@ export function runTrain(spec: string, options: TrainOptions, io: Output): numbe
     bar.start(list.length, 0, { loss: "-", speed: "-" });
     let total = 0;
     let count = 0;
-    list.forEach((b, i) => {
-      const size = [...b.inputs.values()][0]!.shape[0]!;
-      total += trainer.step(b).loss * size;
-      count += size;
-      const speed = ((i + 1) / ((performance.now() - started) / 1000)).toFixed(1);
-      bar.update(i + 1, { loss: (total / count).toFixed(4), speed });
-    });
+    try {
+      list.forEach((b, i) => {
+        const size = [...b.inputs.values()][0]!.shape[0]!;
+        total += trainer.step(b).loss * size;
+        count += size;
+        const speed = ((i + 1) / ((performance.now() - started) / 1000)).toFixed(1);
+        bar.update(i + 1, { loss: (total / count).toFixed(4), speed });
+      });
+    } catch (e) {
+      bar.stop();
+      if (!(e instanceof DivergedError)) throw e;
+      // The checkpoint of the last finished epoch stays as it was: it is the last good one.
+      const last = log.length > 0 ? checkpointPath : "none (no epoch finished)";
+      io.err(`error ${e.code}: ${e.message}; the last good checkpoint is ${last}`);
+      return 1;
+    }
     bar.stop();
     const entry: EpochLog = {
       epoch,

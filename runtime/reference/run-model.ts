@@ -69,7 +69,7 @@ export function fromStored(t: StoredTensor): Tensor {
 }
 
 /** Token-id inputs and the vocabulary they index: `embedding(ids, vocab: V)`, `teacher: ids`. */
-function vocabularies(model: CheckedModel): Map<string, number> {
+export function vocabularies(model: CheckedModel): Map<string, number> {
   const out = new Map<string, number>();
   const bound = (name: string, vocab: number) =>
     out.set(name, Math.min(vocab, out.get(name) ?? Infinity));

@@ -71,15 +71,30 @@ export function parseExample(line: string, inputs: readonly InputSpec[], where: 
   return out;
 }
 
+/**
+ * Parses every line; `vocabularies` bounds token-id inputs (an id must be below the size of
+ * the vocabulary it indexes).
+ */
 export function parseJsonLines(
   text: string,
   inputs: readonly InputSpec[],
   file: string,
+  vocabularies: ReadonlyMap<string, number> = new Map(),
 ): Example[] {
   const examples: Example[] = [];
   text.split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
-    examples.push(parseExample(line, inputs, `${file}:${i + 1}`));
+    const where = `${file}:${i + 1}`;
+    const example = parseExample(line, inputs, where);
+    for (const [name, vocab] of vocabularies) {
+      const bad = example.get(name)?.data.find((id) => id < 0 || id >= vocab);
+      if (bad !== undefined) {
+        throw new DataError(
+          `${where}: ${name} holds token id ${bad}, outside the vocabulary [0, ${vocab})`,
+        );
+      }
+    }
+    examples.push(example);
   });
   if (examples.length === 0) throw new DataError(`${file}: no examples`);
   return examples;

@@ -46,6 +46,20 @@ export interface StepReport {
 
 const STATE_PREFIX = "optimizer.";
 
+/** The loss stopped being a number; the parameters are left as they were before the step. */
+export class DivergedError extends Error {
+  readonly code = "RNN4302";
+
+  constructor(
+    readonly loss: number,
+    readonly step: number,
+  ) {
+    super(
+      `the loss became ${loss} at step ${step + 1}: lower the learning rate (--lr) or clip gradients (--clip)`,
+    );
+  }
+}
+
 export class Trainer {
   private readonly optimizer: Optimizer;
 
@@ -70,10 +84,7 @@ export class Trainer {
   step(batch: Batch): StepReport {
     const step = this.optimizer.state.step;
     const { loss, grads } = this.engine.gradients(this.params, batch, step);
-    if (!Number.isFinite(loss))
-      throw new Error(
-        `the loss is ${loss} at step ${step}: lower the learning rate or clip gradients`,
-      );
+    if (!Number.isFinite(loss)) throw new DivergedError(loss, step);
     let gradNorm = 0;
     if (this.options.clipNorm !== undefined) gradNorm = clipGradNorm(grads, this.options.clipNorm);
     else

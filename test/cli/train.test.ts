@@ -108,6 +108,74 @@ describe("rnnc train", () => {
     expect(JSON.parse(r.out).outputs.p).toHaveLength(2);
   });
 
+  it("gives identical weights when run twice with the same seed", async () => {
+    const dir = folder();
+    const args = (out: string) => [
+      "train",
+      join(dir, "sign.rnn"),
+      "--data",
+      join(dir, "data.jsonl"),
+      "--out",
+      join(dir, out),
+      "--epochs",
+      "2",
+      "--batch",
+      "32",
+      "--seed",
+      "7",
+    ];
+    expect((await run(...args("a"))).code).toBe(0);
+    expect((await run(...args("b"))).code).toBe(0);
+    expect(readFileSync(join(dir, "a", "weights.safetensors"))).toEqual(
+      readFileSync(join(dir, "b", "weights.safetensors")),
+    );
+  });
+
+  it("stops with a message when the loss diverges, keeping the last good checkpoint", async () => {
+    const dir = folder();
+    const base = [
+      "train",
+      join(dir, "sign.rnn"),
+      "--data",
+      join(dir, "data.jsonl"),
+      "--out",
+      join(dir, "run"),
+      "--batch",
+      "16",
+    ];
+    expect((await run(...base, "--epochs", "1")).code).toBe(0);
+    const good = readFileSync(join(dir, "run", "checkpoint.safetensors"));
+    const r = await run(...base, "--epochs", "3", "--resume", "--optimizer", "sgd", "--lr", "1e38");
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /error RNN4302: the loss became (NaN|Infinity) at step \d+: lower the learning rate/,
+    );
+    expect(r.err).toContain("the last good checkpoint is");
+    expect(readFileSync(join(dir, "run", "checkpoint.safetensors"))).toEqual(good);
+  });
+
+  it("reports token ids outside the vocabulary with their line", async () => {
+    const dir = folder();
+    writeFileSync(
+      join(dir, "tags.rnn"),
+      "model tags {\n  input t: int[T]\n  input y: int[T] for training\n  output logits = linear(encode(embedding(t, vocab: 5, dim: 2), cell: gru(hidden: 3)).outputs, 3)\n  loss cross_entropy(logits, y)\n}\n",
+    );
+    writeFileSync(
+      join(dir, "tags.jsonl"),
+      '{"t": [1, 2], "y": [0, 1]}\n{"t": [4, 7], "y": [2, 2]}\n',
+    );
+    const r = await run(
+      "train",
+      join(dir, "tags.rnn"),
+      "--data",
+      join(dir, "tags.jsonl"),
+      "--out",
+      join(dir, "run"),
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/tags\.jsonl:2: t holds token id 7, outside the vocabulary \[0, 5\)/);
+  });
+
   it("reports bad data with its file and line, and exits 1", async () => {
     const dir = folder();
     writeFileSync(
