@@ -59,7 +59,10 @@ export class CellScope {
 
   addParam(entry: ParamEntry<Dim>, call: Call | undefined): void {
     this.params.push(entry);
-    if (call) this.callParams.set(call, [...(this.callParams.get(call) ?? []), entry.name]);
+    if (!call) return;
+    const list = this.callParams.get(call);
+    if (list) list.push(entry.name);
+    else this.callParams.set(call, [entry.name]);
   }
 
   /** Help for a size written by its option's name (`[hidden]`, not `[H]`), or a non-size. */

@@ -47,6 +47,8 @@ export class ModelScope {
 
   addParam(call: Call, entry: ParamEntry<number>): void {
     this.params.push(entry);
-    this.callParams.set(call, [...(this.callParams.get(call) ?? []), entry.name]);
+    const list = this.callParams.get(call);
+    if (list) list.push(entry.name);
+    else this.callParams.set(call, [entry.name]);
   }
 }

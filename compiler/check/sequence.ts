@@ -19,6 +19,9 @@ import {
 } from "./model-types.ts";
 import { didYouMean } from "./suggest.ts";
 
+/** A bound on stacked layers, so a typo (layers: 100000) is an error, not a hang. */
+const MAX_LAYERS = 256;
+
 export type Attention = "none" | "luong" | "bahdanau";
 export type Search =
   | { kind: "greedy" }
@@ -138,7 +141,15 @@ function encode(scope: ModelScope, call: Call): RecordType | undefined {
   }
   const cellArg = cellOption(scope, call, args);
   const layersArg = args.named.get("layers");
-  const layers = layersArg ? readInteger(layersArg.value, "layers", scope.report, 1) : 1;
+  let layers = layersArg ? readInteger(layersArg.value, "layers", scope.report, 1) : 1;
+  if (layersArg && layers !== undefined && layers > MAX_LAYERS) {
+    layers = scope.report.error(
+      "badValue",
+      layersArg.value.span,
+      `layers must be at most ${MAX_LAYERS}, got ${layers}`,
+      "deep recurrent stacks rarely pass 8 layers",
+    );
+  }
   const bidirectional =
     args.flags.has("bidirectional") ||
     (args.named.has("bidirectional")
