@@ -10,49 +10,26 @@
  */
 import { pipelineCacheFor, type PipelineCache } from "./pipelines.ts";
 import {
-  elementCount,
-  PlanError,
-  UNIFORM_WORDS,
-  validatePlan,
-  type Plan,
-  type PlanDType,
-  type PlanSource,
-} from "./plan.ts";
+  admitInputs,
+  admitParams,
+  checkParamsGiven,
+  checkPlan,
+  type HostArray,
+  type HostValue,
+  type OutputTensor,
+} from "./plan-io.ts";
+import { elementCount, UNIFORM_WORDS, type Plan } from "./plan.ts";
 import { RunTimer } from "./wait.ts";
 
-export type HostArray = Float32Array | Int32Array;
-
-export interface HostTensor {
-  readonly shape: readonly number[];
-  readonly data: HostArray;
-}
-
-/** A value given to `run`: the bare array (its length is checked) or an array with a shape. */
-export type HostValue = HostArray | HostTensor;
-
-export interface OutputTensor {
-  readonly shape: number[];
-  readonly data: HostArray;
-}
-
-export const EXECUTOR_CODES = {
-  missing: "RNN4301",
-  unexpected: "RNN4302",
-  wrongDtype: "RNN4303",
-  wrongShape: "RNN4304",
-  badPlan: "RNN4305",
-} as const;
-
-export class ExecutorError extends Error {
-  override readonly name = "ExecutorError";
-
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(`${code}: ${message}`);
-  }
-}
+// The host-side types and errors live in plan-io.ts (shared with runtime/cpu/).
+export {
+  EXECUTOR_CODES,
+  ExecutorError,
+  type HostArray,
+  type HostTensor,
+  type HostValue,
+  type OutputTensor,
+} from "./plan-io.ts";
 
 export interface ExecutorOptions {
   /** Shared pipelines (default: the device's cache). */
@@ -64,49 +41,6 @@ interface Staging {
   readonly source: GPUBuffer;
   readonly staging: GPUBuffer;
   readonly bytes: number;
-}
-
-function dtypeOf(data: HostArray): PlanDType | undefined {
-  if (data instanceof Float32Array) return "f32";
-  if (data instanceof Int32Array) return "i32";
-  return undefined;
-}
-
-function shapeText(shape: readonly number[]): string {
-  return `[${shape.join(", ")}]`;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-/** Checks one value against its plan entry; returns its data. */
-function admit(kind: string, name: string, entry: PlanSource, value: HostValue): HostArray {
-  const isArray = value instanceof Float32Array || value instanceof Int32Array;
-  const data = isArray ? value : value.data;
-  const want = `${entry.dtype}${shapeText(entry.shape)}`;
-  const dtype = dtypeOf(data);
-  if (dtype !== entry.dtype) {
-    const got = (data as object | null | undefined)?.constructor?.name ?? String(data);
-    throw new ExecutorError(
-      EXECUTOR_CODES.wrongDtype,
-      `${kind} '${name}': expected ${entry.dtype === "f32" ? "a Float32Array" : "an Int32Array"} (${want}), got ${got}`,
-    );
-  }
-  if (!isArray && !sameShape(value.shape, entry.shape)) {
-    throw new ExecutorError(
-      EXECUTOR_CODES.wrongShape,
-      `${kind} '${name}': expected shape ${shapeText(entry.shape)}, got ${shapeText(value.shape)}`,
-    );
-  }
-  const size = elementCount(entry.shape);
-  if (data.length !== size) {
-    throw new ExecutorError(
-      EXECUTOR_CODES.wrongShape,
-      `${kind} '${name}': expected ${size} values (${want}), got ${data.length}`,
-    );
-  }
-  return data;
 }
 
 export class PlanExecutor {
@@ -132,12 +66,7 @@ export class PlanExecutor {
     plan: Plan,
     options: ExecutorOptions = {},
   ): Promise<PlanExecutor> {
-    try {
-      validatePlan(plan);
-    } catch (e) {
-      if (e instanceof PlanError) throw new ExecutorError(EXECUTOR_CODES.badPlan, e.message);
-      throw e;
-    }
+    checkPlan(plan);
     const label = options.label ?? "rnnc";
     const cache = options.pipelines ?? pipelineCacheFor(device);
     const pipelines = await Promise.all(plan.shaders.map((s) => cache.pipeline(s)));
@@ -222,7 +151,7 @@ export class PlanExecutor {
    * pass new arrays to change them. Nothing is taken when any of them is invalid.
    */
   setParams(params: Readonly<Record<string, HostValue>>): void {
-    this.takeParams(this.admitParams(params));
+    this.takeParams(admitParams(this.plan, params));
   }
 
   /** Runs the plan: one queue submission, then only the outputs are read back. */
@@ -232,16 +161,9 @@ export class PlanExecutor {
   ): Promise<Record<string, OutputTensor>> {
     // Validate everything before taking anything, then queue behind any run still reading
     // back (the staging buffers are shared); this run's writes are made in queue order.
-    const newParams = params ? this.admitParams(params) : new Map<string, HostArray>();
-    for (const [name, entry] of Object.entries(this.plan.params)) {
-      if (entry.required && !this.uploadedParams.has(name) && !newParams.has(name)) {
-        throw new ExecutorError(
-          EXECUTOR_CODES.missing,
-          `param '${name}' (${entry.dtype}${shapeText(entry.shape)}) was never given`,
-        );
-      }
-    }
-    const inputWrites = this.admitInputs(inputs);
+    const newParams = params ? admitParams(this.plan, params) : new Map<string, HostArray>();
+    checkParamsGiven(this.plan, (name) => this.uploadedParams.has(name), newParams);
+    const inputWrites = admitInputs(this.plan, inputs);
     this.takeParams(newParams);
     const writes = new Map([...this.paramWrites, ...inputWrites]);
     this.paramWrites.clear();
@@ -257,53 +179,12 @@ export class PlanExecutor {
     for (const s of this.staging.values()) s.staging.destroy();
   }
 
-  private checkNames(
-    kind: string,
-    given: Readonly<Record<string, HostValue>>,
-    known: Readonly<Record<string, PlanSource>>,
-  ): void {
-    for (const name of Object.keys(given)) {
-      if (!Object.hasOwn(known, name)) {
-        const names = Object.keys(known);
-        throw new ExecutorError(
-          EXECUTOR_CODES.unexpected,
-          `unknown ${kind} '${name}' (the plan's ${kind}s: ${names.length > 0 ? names.join(", ") : "none"})`,
-        );
-      }
-    }
-  }
-
-  private admitParams(params: Readonly<Record<string, HostValue>>): Map<string, HostArray> {
-    this.checkNames("param", params, this.plan.params);
-    const out = new Map<string, HostArray>();
-    for (const [name, value] of Object.entries(params))
-      out.set(name, admit("param", name, this.plan.params[name]!, value));
-    return out;
-  }
-
   private takeParams(params: ReadonlyMap<string, HostArray>): void {
     for (const [name, data] of params) {
       if (this.uploadedParams.get(name) === data) continue;
       this.paramWrites.set(this.plan.params[name]!.buffer, data);
       this.uploadedParams.set(name, data);
     }
-  }
-
-  private admitInputs(inputs: Readonly<Record<string, HostValue>>): Map<number, HostArray> {
-    this.checkNames("input", inputs, this.plan.inputs);
-    const out = new Map<number, HostArray>();
-    for (const [name, entry] of Object.entries(this.plan.inputs)) {
-      const value = Object.hasOwn(inputs, name) ? inputs[name] : undefined;
-      if (value === undefined) {
-        if (!entry.required) continue;
-        throw new ExecutorError(
-          EXECUTOR_CODES.missing,
-          `missing input '${name}' (expected ${entry.dtype}${shapeText(entry.shape)})`,
-        );
-      }
-      out.set(entry.buffer, admit("input", name, entry, value));
-    }
-    return out;
   }
 
   private async execute(

@@ -1,7 +1,8 @@
 // The plan executor (runtime/webgpu/executor.ts): one queue submission per run, params
 // uploaded once, inputs validated with clear RNN43xx errors, pipelines shared per device,
-// plans that survive JSON, queued runs, and no imports from the compiler or the DSL.
-import { readFileSync } from "node:fs";
+// plans that survive JSON, queued runs, and no imports from the compiler or the DSL (here or
+// in runtime/cpu, the CPU executor of the same plans).
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
@@ -206,11 +207,21 @@ describeWebGpu("PlanExecutor", (gpu) => {
   });
 });
 
-describe("runtime/webgpu's imports", () => {
+describe("runtime/webgpu's and runtime/cpu's imports", () => {
   it("reach neither compiler/ nor dsl/ (a bundle runs with runtime/ alone)", () => {
     const root = fileURLToPath(new URL("../../../", import.meta.url));
-    const start = ["executor.ts", "plan.ts", "pipelines.ts", "wait.ts", "device.ts"].map((f) =>
-      join(root, "runtime/webgpu", f),
+    const start = ["runtime/webgpu", "runtime/cpu"].flatMap((dir) =>
+      readdirSync(join(root, dir))
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => join(root, dir, f)),
+    );
+    expect(start.map((f) => relative(root, f))).toEqual(
+      expect.arrayContaining([
+        "runtime/webgpu/executor.ts",
+        "runtime/webgpu/plan-io.ts",
+        "runtime/cpu/executor.ts",
+        "runtime/cpu/kernels.ts",
+      ]),
     );
     const seen = new Set<string>();
     const queue = [...start];
