@@ -5,7 +5,7 @@
  */
 import type { Call, Expr, Span } from "../../dsl/ast.ts";
 import type { CheckedCell } from "./cell.ts";
-import type { DecoderInfo } from "./sequence.ts";
+import type { DecoderInfo } from "./decode.ts";
 import type { EncoderInfo, ModelType } from "./model-types.ts";
 import type { DefinitionOrder } from "./order.ts";
 import { ParamNamer, type ParamEntry } from "./params.ts";

@@ -20,7 +20,7 @@ import {
 import { DefinitionOrder, referencedKeys, type OrderedStatement } from "./order.ts";
 import type { ParamEntry } from "./params.ts";
 import type { Reporter } from "./report.ts";
-import type { DecoderInfo } from "./sequence.ts";
+import type { DecoderInfo } from "./decode.ts";
 import { didYouMean } from "./suggest.ts";
 
 export type Topology = "many-to-one" | "many-to-many" | "one-to-many" | "encoder-decoder";

@@ -12,7 +12,7 @@
  * Rows: a step works on R rows — the batch, or batch × beams for beam search; `expand` maps
  * a per-example value [B, ...] to the step's rows [R, ...].
  */
-import type { DecoderInfo } from "../check/sequence.ts";
+import type { DecoderInfo } from "../check/decode.ts";
 import type { Graph } from "../ir/graph.ts";
 import type { Node } from "../ir/node.ts";
 import type { EncodedSequence } from "./lower-encode.ts";

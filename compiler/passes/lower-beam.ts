@@ -9,7 +9,7 @@
  * After the last step the best beam by score / length^length_penalty is traced back through
  * the recorded parents by a second, reverse scan, which also picks that path's logits.
  */
-import type { DecoderInfo } from "../check/sequence.ts";
+import type { DecoderInfo } from "../check/decode.ts";
 import type { Graph } from "../ir/graph.ts";
 import type { Node } from "../ir/node.ts";
 import { decoderStep } from "./decoder-step.ts";

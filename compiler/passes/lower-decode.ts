@@ -5,7 +5,7 @@
  * feeds it back, and after `eos` keeps emitting `eos`. Feature decoders (generate with
  * `features:`) feed back their own output vector.
  */
-import type { DecoderInfo } from "../check/sequence.ts";
+import type { DecoderInfo } from "../check/decode.ts";
 import type { Graph } from "../ir/graph.ts";
 import type { Node } from "../ir/node.ts";
 import { lowerBeamSearch } from "./lower-beam.ts";
