@@ -1,6 +1,7 @@
 /**
- * Helpers for the WebGPU conformance tests: plan a graph, run it on the device and on the
- * reference interpreter in float32, and measure how far apart they are.
+ * Helpers for the per-op WebGPU tests (and the CPU executor's): plan a graph, run it on the
+ * device and on the reference interpreter in float32, and measure how far apart they are.
+ * Whole models are the conformance suite's (test/conformance).
  */
 import { expect } from "vitest";
 import { planGraph, type PlannableGraph } from "../../../compiler/codegen/wgsl/plan-graph.ts";
@@ -19,7 +20,7 @@ export function hostArray(t: Tensor): HostArray {
   return t.dtype === "int" ? Int32Array.from(t.data) : Float32Array.from(t.data);
 }
 
-function hostRecord(map: Record<string, Tensor> | undefined): Record<string, HostArray> {
+export function hostRecord(map: Record<string, Tensor> | undefined): Record<string, HostArray> {
   const out: Record<string, HostArray> = {};
   for (const [name, t] of Object.entries(map ?? {})) out[name] = hostArray(t);
   return out;
