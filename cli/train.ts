@@ -14,6 +14,7 @@ import { ReferenceEngine } from "../runtime/reference/training-engine.ts";
 import {
   batches,
   DataError,
+  parseCsv,
   parseJsonLines,
   shuffled,
   type Example,
@@ -72,6 +73,18 @@ function inputSpecs(model: CheckedModel): InputSpec[] {
     time: i.type.time,
     dims: i.type.dims,
   }));
+}
+
+/** A data file: CSV when its name ends in .csv, JSON Lines otherwise. */
+function readExamples(
+  path: string,
+  inputs: readonly InputSpec[],
+  vocabularies: ReadonlyMap<string, number>,
+): Example[] {
+  const text = readText(path);
+  return path.toLowerCase().endsWith(".csv")
+    ? parseCsv(text, inputs, path, vocabularies)
+    : parseJsonLines(text, inputs, path, vocabularies);
 }
 
 interface EpochLog {
@@ -171,10 +184,10 @@ export function runTrain(spec: string, options: TrainOptions, io: Output): numbe
   let train: Example[];
   let valid: Example[];
   try {
-    const all = parseJsonLines(readText(options.data), inputs, options.data, vocabularies(model));
+    const all = readExamples(options.data, inputs, vocabularies(model));
     if (options.valid) {
       train = all;
-      valid = parseJsonLines(readText(options.valid), inputs, options.valid, vocabularies(model));
+      valid = readExamples(options.valid, inputs, vocabularies(model));
     } else {
       // A fixed split: the same examples are held out on every run with this seed.
       const order = shuffled(all, seed);

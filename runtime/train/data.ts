@@ -1,10 +1,11 @@
 /**
- * Training data: examples from JSON Lines, one example per line, keyed by model input name,
+ * Training data: examples from JSON Lines (or CSV, see parseCsv), one example per line, keyed by model input name,
  * without the batch dimension — `{"x": [[0.1, 0.2], [0.3, 0.4]], "label": [1]}` for inputs
  * `x: float[T, 2]` and `label: float[1]`. Sequences may have any length. Batches bucket
  * examples of similar length (less padding), and their order is shuffled per epoch from a
  * seed, so a run is reproducible.
  */
+import { parse as parseCsvText } from "csv-parse/sync";
 import type { Batch } from "./trainer.ts";
 
 /** What the data layer needs to know of a model input. */
@@ -48,7 +49,15 @@ export function parseExample(line: string, inputs: readonly InputSpec[], where: 
   }
   if (typeof json !== "object" || json === null || Array.isArray(json))
     throw new DataError(`${where}: expected an object keyed by input name`);
-  const record = json as Record<string, unknown>;
+  return exampleFrom(json as Record<string, unknown>, inputs, where);
+}
+
+/** An example from values keyed by input name (a JSON object, or a CSV row's cells). */
+function exampleFrom(
+  record: Record<string, unknown>,
+  inputs: readonly InputSpec[],
+  where: string,
+): Example {
   const out = new Map<string, { data: number[]; steps: number }>();
   for (const input of inputs) {
     const value = record[input.name];
@@ -75,6 +84,70 @@ export function parseExample(line: string, inputs: readonly InputSpec[], where: 
  * Parses every line; `vocabularies` bounds token-id inputs (an id must be below the size of
  * the vocabulary it indexes).
  */
+/**
+ * Examples from CSV: a header row names the inputs; each cell holds a number or a JSON array
+ * (quoted): `x,label` then `"[[0.1],[0.2]]",1`. A single number stands for a one-value vector.
+ */
+export function parseCsv(
+  text: string,
+  inputs: readonly InputSpec[],
+  file: string,
+  vocabularies: ReadonlyMap<string, number> = new Map(),
+): Example[] {
+  let rows: string[][];
+  try {
+    rows = parseCsvText(text, { skip_empty_lines: true, trim: true, relax_column_count: false });
+  } catch (e) {
+    throw new DataError(`${file}: not valid CSV (${(e as Error).message})`);
+  }
+  const [header, ...body] = rows;
+  if (!header || body.length === 0)
+    throw new DataError(`${file}: no examples (a header row and at least one row)`);
+  const missing = inputs.filter((i) => !header.includes(i.name)).map((i) => i.name);
+  if (missing.length > 0)
+    throw new DataError(
+      `${file}:1: the header lacks column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
+    );
+  return body.map((row, r) => {
+    const where = `${file}:${r + 2}`;
+    const record: Record<string, unknown> = {};
+    header.forEach((name, c) => {
+      const cell = row[c] ?? "";
+      let value: unknown;
+      try {
+        value = JSON.parse(cell);
+      } catch {
+        throw new DataError(
+          `${where}: column ${name} holds '${cell.slice(0, 30)}', not a number or a JSON array`,
+        );
+      }
+      const input = inputs.find((i) => i.name === name);
+      record[name] =
+        typeof value === "number" && input && !input.time && input.dims.length === 1
+          ? [value]
+          : value;
+    });
+    return checkedExample(exampleFrom(record, inputs, where), vocabularies, where);
+  });
+}
+
+/** Token ids must index their vocabulary. */
+function checkedExample(
+  example: Example,
+  vocabularies: ReadonlyMap<string, number>,
+  where: string,
+): Example {
+  for (const [name, vocab] of vocabularies) {
+    const bad = example.get(name)?.data.find((id) => id < 0 || id >= vocab);
+    if (bad !== undefined) {
+      throw new DataError(
+        `${where}: ${name} holds token id ${bad}, outside the vocabulary [0, ${vocab})`,
+      );
+    }
+  }
+  return example;
+}
+
 export function parseJsonLines(
   text: string,
   inputs: readonly InputSpec[],
@@ -85,16 +158,7 @@ export function parseJsonLines(
   text.split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
     const where = `${file}:${i + 1}`;
-    const example = parseExample(line, inputs, where);
-    for (const [name, vocab] of vocabularies) {
-      const bad = example.get(name)?.data.find((id) => id < 0 || id >= vocab);
-      if (bad !== undefined) {
-        throw new DataError(
-          `${where}: ${name} holds token id ${bad}, outside the vocabulary [0, ${vocab})`,
-        );
-      }
-    }
-    examples.push(example);
+    examples.push(checkedExample(parseExample(line, inputs, where), vocabularies, where));
   });
   if (examples.length === 0) throw new DataError(`${file}: no examples`);
   return examples;

@@ -194,3 +194,58 @@ describe("rnnc train", () => {
     expect(r.err).toMatch(/bad\.jsonl:2: x should hold steps of 1 values, got 2/);
   });
 });
+
+describe("rnnc train from CSV", () => {
+  it("reads a header of input names and cells holding numbers or JSON arrays", async () => {
+    const dir = folder();
+    const rows = [
+      "x,label",
+      ...Array.from(
+        { length: 40 },
+        (_, i) =>
+          `"${JSON.stringify([[Math.sin(i)], [Math.cos(i)]])}",${Math.sin(i) + Math.cos(i) > 0 ? 1 : 0}`,
+      ),
+    ];
+    writeFileSync(join(dir, "data.csv"), `${rows.join("\n")}\n`);
+    const r = await run(
+      "train",
+      join(dir, "sign.rnn"),
+      "--data",
+      join(dir, "data.csv"),
+      "--out",
+      join(dir, "run"),
+      "--epochs",
+      "1",
+      "--batch",
+      "8",
+    );
+    expect(r.err).toMatch(/training sign on 36 examples \(4 held out\)/);
+    expect(r.code).toBe(0);
+  });
+
+  it("names a missing column and a bad cell with their line", async () => {
+    const dir = folder();
+    writeFileSync(join(dir, "a.csv"), 'x,lbl\n"[[1]]",1\n');
+    const a = await run(
+      "train",
+      join(dir, "sign.rnn"),
+      "--data",
+      join(dir, "a.csv"),
+      "--out",
+      join(dir, "run"),
+    );
+    expect(a.code).toBe(1);
+    expect(a.err).toMatch(/a\.csv:1: the header lacks column label/);
+    writeFileSync(join(dir, "b.csv"), 'x,label\n"[[1]]",1\n"[[1]]",NaN\n');
+    const b = await run(
+      "train",
+      join(dir, "sign.rnn"),
+      "--data",
+      join(dir, "b.csv"),
+      "--out",
+      join(dir, "run"),
+    );
+    expect(b.code).toBe(1);
+    expect(b.err).toMatch(/b\.csv:3: column label holds 'NaN', not a number or a JSON array/);
+  });
+});
