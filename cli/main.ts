@@ -113,6 +113,10 @@ function program(io: Output, setStatus: (code: number) => void): Command {
     .option("--precision <p>", "float32 (default) or float64")
     .option("--weights <file>", "start from these weights instead of a fresh initialisation")
     .option("--resume", "continue from --out's checkpoint")
+    .option(
+      "--bptt <steps>",
+      "truncated backpropagation through time: windows of this many steps, states carried between them",
+    )
     .action((spec: string, options: TrainOptions) => setStatus(runTrain(spec, options, io)));
 
   cli

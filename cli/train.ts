@@ -14,6 +14,7 @@ import { ReferenceEngine } from "../runtime/reference/training-engine.ts";
 import {
   batches,
   DataError,
+  windows,
   parseCsv,
   parseJsonLines,
   shuffled,
@@ -52,6 +53,7 @@ export interface TrainOptions {
   readonly precision?: string;
   readonly weights?: string;
   readonly resume?: boolean;
+  readonly bptt?: string;
 }
 
 function number(
@@ -147,6 +149,15 @@ export function runTrain(spec: string, options: TrainOptions, io: Output): numbe
     0,
     (n) => n >= 0,
   );
+  const bptt =
+    options.bptt === undefined
+      ? undefined
+      : number(
+          options.bptt,
+          "--bptt needs a whole number of steps >= 1,",
+          1,
+          (n) => Number.isInteger(n) && n >= 1,
+        );
   const precision = options.precision ?? "float32";
   if (precision !== "float32" && precision !== "float64")
     throw new UsageError(`--precision must be float32 or float64, got '${precision}'`);
@@ -181,6 +192,16 @@ export function runTrain(spec: string, options: TrainOptions, io: Output): numbe
     return 1;
   }
   const inputs = inputSpecs(model);
+  if (bptt !== undefined) {
+    const perStep = model.losses.every((l) => {
+      const type = model.types.get(l.prediction);
+      return type?.kind === "tensor" && type.time !== undefined;
+    });
+    if (!perStep)
+      throw new UsageError(
+        "--bptt needs losses on every step (per-step predictions); this model has a loss on whole sequences",
+      );
+  }
   let train: Example[];
   let valid: Example[];
   try {
@@ -250,6 +271,19 @@ export function runTrain(spec: string, options: TrainOptions, io: Output): numbe
     `training ${model.name} on ${train.length} examples (${valid.length} held out), ${stepsPerEpoch} steps per epoch, ${kind} lr ${lr}, ${precision}, reference interpreter`,
   );
 
+  // One batch: one optimiser step, or with --bptt one step per window, states carried over.
+  const trainStep = (b: Batch): number => {
+    if (bptt === undefined) return trainer.step(b).loss;
+    let states: Batch["states"];
+    let sum = 0;
+    const parts = windows(b, inputs, bptt);
+    for (const w of parts) {
+      const report = trainer.step({ ...w, states });
+      states = report.states;
+      sum += report.loss;
+    }
+    return sum / parts.length;
+  };
   for (let epoch = log.length + 1; epoch <= epochs; epoch++) {
     const started = performance.now();
     const bar = new cliProgress.SingleBar(
@@ -267,7 +301,7 @@ export function runTrain(spec: string, options: TrainOptions, io: Output): numbe
     try {
       list.forEach((b, i) => {
         const size = [...b.inputs.values()][0]!.shape[0]!;
-        total += trainer.step(b).loss * size;
+        total += trainStep(b) * size;
         count += size;
         const speed = ((i + 1) / ((performance.now() - started) / 1000)).toFixed(1);
         bar.update(i + 1, { loss: (total / count).toFixed(4), speed });

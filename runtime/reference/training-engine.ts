@@ -9,7 +9,7 @@ import { withGradients } from "../../compiler/autodiff/reverse.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
 import { compileModel } from "../../compiler/pipeline.ts";
 import type { FloatArray } from "../train/optimizers.ts";
-import type { Batch, GradientEngine } from "../train/trainer.ts";
+import type { Batch, CarriedStates, GradientEngine } from "../train/trainer.ts";
 import { evaluate } from "./interpreter.ts";
 import { tensor, type Precision, type Tensor } from "./tensor.ts";
 
@@ -44,13 +44,14 @@ export class ReferenceEngine implements GradientEngine {
 
   private graphs(batch: Batch): Compiled {
     const shape = this.shapeOf(batch);
-    const key = JSON.stringify(shape);
+    const initialStates = new Set(batch.states?.keys() ?? []);
+    const key = JSON.stringify({ ...shape, states: [...initialStates].sort() });
     let compiled = this.compiled.get(key);
     if (!compiled) {
       const seed = this.options.seed ?? 0;
-      const training = compileModel(this.model, { ...shape, mode: "train", seed });
+      const training = compileModel(this.model, { ...shape, mode: "train", seed, initialStates });
       compiled = {
-        evaluation: compileModel(this.model, { ...shape, mode: "evaluate", seed }),
+        evaluation: compileModel(this.model, { ...shape, mode: "evaluate", seed, initialStates }),
         backward: withGradients(training, { loss: "loss" }),
       };
       this.compiled.set(key, compiled);
@@ -70,6 +71,7 @@ export class ReferenceEngine implements GradientEngine {
     for (const [axis, lengths] of Object.entries(batch.lengths))
       inputs[`lengths.${axis}`] = tensor("int", [size], lengths);
     if (graph.inputs.has("rng.step")) inputs["rng.step"] = tensor("int", [], [rngStep]);
+    for (const [name, t] of batch.states ?? []) inputs[name] = tensor("float", t.shape, t.data);
     const shapes = new Map(this.model.params.map((p) => [p.name, p.shape]));
     const ps: Record<string, Tensor> = {};
     for (const [name, data] of params)
@@ -84,7 +86,16 @@ export class ReferenceEngine implements GradientEngine {
     });
     const grads = new Map<string, FloatArray>();
     for (const name of params.keys()) grads.set(name, Float64Array.from(out[`grad.${name}`]!.data));
-    return { loss: out.loss!.data[0]!, grads };
+    const states: CarriedStates = new Map();
+    for (const [name, t] of Object.entries(out)) {
+      if (name.includes(".final_state.")) {
+        states.set(name.replace(".final_state.", ".initial_state."), {
+          shape: t.shape,
+          data: Float64Array.from(t.data),
+        });
+      }
+    }
+    return { loss: out.loss!.data[0]!, grads, states };
   }
 
   loss(params: ReadonlyMap<string, FloatArray>, batch: Batch): number {

@@ -218,3 +218,51 @@ export function batches(
   for (let i = 0; i < order.length; i += size) groups.push(order.slice(i, i + size));
   return shuffled(groups, seed + 1).map((g) => toBatch(g, inputs));
 }
+
+/**
+ * Truncated backpropagation through time: a batch cut into windows of `size` steps along its
+ * (single) time axis. Each window keeps the per-sequence inputs; a sequence that has ended
+ * has length 0 in later windows (its states pass through unchanged); windows in which every
+ * sequence has ended are dropped. The caller feeds each window the previous one's final states.
+ */
+export function windows(batch: Batch, inputs: readonly InputSpec[], size: number): Batch[] {
+  const axes = new Set(inputs.filter((i) => i.time).map((i) => i.time!));
+  if (axes.size !== 1)
+    throw new DataError(
+      `truncated backpropagation needs exactly one time axis, the model has ${axes.size}`,
+    );
+  const [axis] = axes;
+  const lengths = batch.lengths[axis!]!;
+  const total = Math.max(...lengths);
+  const out: Batch[] = [];
+  for (let start = 0; start < total; start += size) {
+    const windowLengths = lengths.map((l) => Math.max(0, Math.min(size, l - start)));
+    if (windowLengths.every((l) => l === 0)) continue;
+    const sliced = new Map<
+      string,
+      { dtype: "float" | "int"; shape: number[]; data: Float64Array }
+    >();
+    for (const input of inputs) {
+      const t = batch.inputs.get(input.name)!;
+      if (!input.time) {
+        sliced.set(input.name, {
+          dtype: t.dtype,
+          shape: [...t.shape],
+          data: Float64Array.from(t.data),
+        });
+        continue;
+      }
+      const [rows, steps, ...rest] = t.shape as [number, number, ...number[]];
+      const per = rest.reduce((a, b) => a * b, 1);
+      const width = Math.min(size, steps - start);
+      const data = new Float64Array(rows * width * per);
+      for (let b = 0; b < rows; b++) {
+        for (let s = 0; s < width * per; s++)
+          data[b * width * per + s] = t.data[(b * steps + start) * per + s]!;
+      }
+      sliced.set(input.name, { dtype: t.dtype, shape: [rows, width, ...rest], data });
+    }
+    out.push({ inputs: sliced, lengths: { [axis!]: windowLengths } });
+  }
+  return out;
+}

@@ -17,7 +17,15 @@ export interface Batch {
     { dtype: "float" | "int"; shape: readonly number[]; data: ArrayLike<number> }
   >;
   readonly lengths: Readonly<Record<string, readonly number[]>>;
+  /**
+   * Encoder initial states by input name (`enc.initial_state.l0.h`), e.g. carried from the
+   * previous window in truncated backpropagation through time; zeros when absent.
+   */
+  readonly states?: ReadonlyMap<string, { shape: readonly number[]; data: ArrayLike<number> }>;
 }
+
+/** Encoder final states after a batch, named as the next batch's initial states. */
+export type CarriedStates = Map<string, { shape: readonly number[]; data: Float64Array }>;
 
 export interface GradientEngine {
   /** The loss of a batch and its gradient for every parameter; `rngStep` draws dropout masks. */
@@ -25,7 +33,7 @@ export interface GradientEngine {
     params: ReadonlyMap<string, FloatArray>,
     batch: Batch,
     rngStep: number,
-  ): { loss: number; grads: Map<string, FloatArray> };
+  ): { loss: number; grads: Map<string, FloatArray>; states: CarriedStates };
   /** The loss of a batch without regularisation noise (evaluation mode). */
   loss(params: ReadonlyMap<string, FloatArray>, batch: Batch): number;
 }
@@ -38,6 +46,8 @@ export interface TrainerOptions {
 }
 
 export interface StepReport {
+  /** The encoders' final states (no gradient flows back through them). */
+  readonly states: CarriedStates;
   readonly step: number;
   readonly loss: number;
   readonly lr: number;
@@ -83,7 +93,7 @@ export class Trainer {
 
   step(batch: Batch): StepReport {
     const step = this.optimizer.state.step;
-    const { loss, grads } = this.engine.gradients(this.params, batch, step);
+    const { loss, grads, states } = this.engine.gradients(this.params, batch, step);
     if (!Number.isFinite(loss)) throw new DivergedError(loss, step);
     let gradNorm = 0;
     if (this.options.clipNorm !== undefined) gradNorm = clipGradNorm(grads, this.options.clipNorm);
@@ -96,7 +106,7 @@ export class Trainer {
       this.options.schedule ?? { schedule: { kind: "constant" } },
     );
     this.optimizer.step(this.params, grads, lr);
-    return { step: step + 1, loss, lr, gradNorm };
+    return { step: step + 1, loss, lr, gradNorm, states };
   }
 
   evaluate(batch: Batch): number {

@@ -249,3 +249,44 @@ describe("rnnc train from CSV", () => {
     expect(b.err).toMatch(/b\.csv:3: column label holds 'NaN', not a number or a JSON array/);
   });
 });
+
+describe("rnnc train --bptt", () => {
+  it("trains a per-step model in windows, and refuses a many-to-one one", async () => {
+    const dir = folder();
+    writeFileSync(
+      join(dir, "tagger.rnn"),
+      "model tagger {\n  input x: float[T, 1]\n  input y: float[T, 1] for training\n  output p = linear(encode(x, cell: gru(hidden: 4)).outputs, 1)\n  loss mse(p, y)\n}\n",
+    );
+    const lines = Array.from({ length: 30 }, (_, i) => {
+      const x = Array.from({ length: 4 + (i % 5) }, (_, t) => [Math.sin(i + t)]);
+      return JSON.stringify({ x, y: x.map(([v]) => [v! * 0.5]) });
+    });
+    writeFileSync(join(dir, "seq.jsonl"), `${lines.join("\n")}\n`);
+    const ok = await run(
+      "train",
+      join(dir, "tagger.rnn"),
+      "--data",
+      join(dir, "seq.jsonl"),
+      "--out",
+      join(dir, "run"),
+      "--epochs",
+      "1",
+      "--bptt",
+      "3",
+    );
+    expect(ok.err).toMatch(/epoch 1: train loss/);
+    expect(ok.code).toBe(0);
+    const refused = await run(
+      "train",
+      join(dir, "sign.rnn"),
+      "--data",
+      join(dir, "data.jsonl"),
+      "--out",
+      join(dir, "run2"),
+      "--bptt",
+      "3",
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/--bptt needs losses on every step/);
+  });
+});
