@@ -110,7 +110,11 @@ function program(io: Output, setStatus: (code: number) => void): Command {
       "--seed <n>",
       "seed of initial weights, dropout masks, shuffling and the split (default 0)",
     )
-    .option("--precision <p>", "float32 (default) or float64")
+    .option("--precision <p>", "float32 (default) or float64 (with --backend reference)")
+    .option(
+      "--backend <name>",
+      "cpu (default: compiled kernels, float32) or reference (the interpreter, exact)",
+    )
     .option("--weights <file>", "start from these weights instead of a fresh initialisation")
     .option("--resume", "continue from --out's checkpoint")
     .option(

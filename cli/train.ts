@@ -10,7 +10,11 @@ import { join } from "node:path";
 import cliProgress from "cli-progress";
 import type { CheckedModel } from "../compiler/check/index.ts";
 import { vocabularies } from "../runtime/reference/run-model.ts";
-import { ReferenceEngine } from "../runtime/reference/training-engine.ts";
+import {
+  cpuRunner,
+  ReferenceEngine,
+  TrainingEngine,
+} from "../runtime/reference/training-engine.ts";
 import {
   batches,
   DataError,
@@ -54,6 +58,7 @@ export interface TrainOptions {
   readonly weights?: string;
   readonly resume?: boolean;
   readonly bptt?: string;
+  readonly backend?: string;
 }
 
 function number(
@@ -158,7 +163,12 @@ export function runTrain(spec: string, options: TrainOptions, io: Output): numbe
           1,
           (n) => Number.isInteger(n) && n >= 1,
         );
+  const backend = options.backend ?? "cpu";
+  if (backend !== "cpu" && backend !== "reference")
+    throw new UsageError(`--backend must be cpu or reference, got '${backend}'`);
   const precision = options.precision ?? "float32";
+  if (backend === "cpu" && precision !== "float32")
+    throw new UsageError("the CPU backend trains in float32; use --backend reference for float64");
   if (precision !== "float32" && precision !== "float64")
     throw new UsageError(`--precision must be float32 or float64, got '${precision}'`);
   const kind = options.optimizer ?? "adam";
@@ -243,7 +253,11 @@ export function runTrain(spec: string, options: TrainOptions, io: Output): numbe
   else if (scheduleKind === "step")
     schedule = { kind: "step", stepSize: stepsPerEpoch, gamma: 0.5 };
   else throw new UsageError(`--schedule must be constant, step or cosine, got '${scheduleKind}'`);
-  const trainer = new Trainer(new ReferenceEngine(model, { precision, seed }), params, shapes, {
+  const engine =
+    backend === "cpu"
+      ? new TrainingEngine(model, cpuRunner, { seed })
+      : new ReferenceEngine(model, { precision, seed });
+  const trainer = new Trainer(engine, params, shapes, {
     optimizer,
     schedule: { schedule, warmup },
     clipNorm: clip,
@@ -268,7 +282,7 @@ export function runTrain(spec: string, options: TrainOptions, io: Output): numbe
   }
   const validBatches = valid.length > 0 ? batches(valid, inputs, batchSize, seed) : [];
   io.err(
-    `training ${model.name} on ${train.length} examples (${valid.length} held out), ${stepsPerEpoch} steps per epoch, ${kind} lr ${lr}, ${precision}, reference interpreter`,
+    `training ${model.name} on ${train.length} examples (${valid.length} held out), ${stepsPerEpoch} steps per epoch, ${kind} lr ${lr}, ${precision}, ${backend === "cpu" ? "CPU backend" : "reference interpreter"}`,
   );
 
   // One batch: one optimiser step, or with --bptt one step per window, states carried over.

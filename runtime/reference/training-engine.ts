@@ -1,31 +1,63 @@
 /**
- * Training on the reference interpreter: for each batch shape (batch size, padded steps) the
- * model is compiled once in training mode, differentiated (compiler/autodiff) and cached;
- * each step evaluates loss and gradients. Slow but exact: the oracle the compiled training
- * kernels will be compared with.
+ * Training engines: for each batch shape (batch size, padded steps) the model is compiled
+ * once in training mode, differentiated (compiler/autodiff) and cached; each step runs loss
+ * and gradients — on the reference interpreter (exact, the oracle) or on the CPU backend's
+ * kernels (float32, several times faster).
  */
 import type { CheckedModel } from "../../compiler/check/model.ts";
 import { withGradients } from "../../compiler/autodiff/reverse.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
+import { planGraph } from "../../compiler/codegen/wgsl/plan-graph.ts";
 import { compileModel } from "../../compiler/pipeline.ts";
+import { CpuPlanExecutor } from "../cpu/executor.ts";
+import type { HostArray } from "../webgpu/plan-io.ts";
 import type { FloatArray } from "../train/optimizers.ts";
 import type { Batch, CarriedStates, GradientEngine } from "../train/trainer.ts";
 import { evaluate } from "./interpreter.ts";
 import { tensor, type Precision, type Tensor } from "./tensor.ts";
 
-interface Compiled {
-  /** Evaluation mode: teacher forcing and losses, no regularisation noise. */
-  readonly evaluation: Graph;
-  /** Training mode, differentiated. */
-  readonly backward: Graph;
+/** Something that runs a graph many times: the reference interpreter, or a compiled plan. */
+export type GraphRunner = (
+  graph: Graph,
+) => (feeds: {
+  inputs: Record<string, Tensor>;
+  params: Record<string, Tensor>;
+}) => Record<string, { shape: readonly number[]; data: ArrayLike<number> }>;
+
+/** The reference interpreter, in float64 or float32. */
+export function referenceRunner(precision: Precision = "float64"): GraphRunner {
+  return (graph) => (feeds) => evaluate(graph, feeds, { precision });
 }
 
-export class ReferenceEngine implements GradientEngine {
+/** The CPU backend: the graph planned once into kernels (float32), run many times. */
+export const cpuRunner: GraphRunner = (graph) => {
+  const executor = CpuPlanExecutor.create(planGraph(graph));
+  const host = (t: Tensor): HostArray =>
+    t.dtype === "int" ? Int32Array.from(t.data) : Float32Array.from(t.data);
+  const record = (r: Record<string, Tensor>) =>
+    Object.fromEntries(Object.entries(r).map(([n, t]) => [n, host(t)]));
+  return (feeds) => executor.runSync(record(feeds.inputs), record(feeds.params));
+};
+
+interface Compiled {
+  /** Evaluation mode: teacher forcing and losses, no regularisation noise. */
+  readonly evaluation: ReturnType<GraphRunner>;
+  /** Training mode, differentiated. */
+  readonly backward: ReturnType<GraphRunner>;
+  readonly usesRng: boolean;
+}
+
+/**
+ * Training through any graph runner: each batch shape is compiled once (training graph
+ * differentiated, evaluation graph), handed to the runner, and reused.
+ */
+export class TrainingEngine implements GradientEngine {
   private readonly compiled = new Map<string, Compiled>();
 
   constructor(
     private readonly model: CheckedModel,
-    private readonly options: { precision?: Precision; seed?: number } = {},
+    private readonly runner: GraphRunner,
+    private readonly options: { seed?: number } = {},
   ) {
     if (model.losses.length === 0) throw new Error(`model '${model.name}' has no loss to train`);
   }
@@ -51,8 +83,11 @@ export class ReferenceEngine implements GradientEngine {
       const seed = this.options.seed ?? 0;
       const training = compileModel(this.model, { ...shape, mode: "train", seed, initialStates });
       compiled = {
-        evaluation: compileModel(this.model, { ...shape, mode: "evaluate", seed, initialStates }),
-        backward: withGradients(training, { loss: "loss" }),
+        evaluation: this.runner(
+          compileModel(this.model, { ...shape, mode: "evaluate", seed, initialStates }),
+        ),
+        backward: this.runner(withGradients(training, { loss: "loss" })),
+        usesRng: training.inputs.has("rng.step"),
       };
       this.compiled.set(key, compiled);
     }
@@ -60,17 +95,16 @@ export class ReferenceEngine implements GradientEngine {
   }
 
   private feeds(
-    graph: Graph,
     params: ReadonlyMap<string, FloatArray>,
     batch: Batch,
-    rngStep: number,
+    rngStep: number | undefined,
   ) {
     const inputs: Record<string, Tensor> = {};
     for (const [name, t] of batch.inputs) inputs[name] = tensor(t.dtype, t.shape, t.data);
     const size = this.shapeOf(batch).batch;
     for (const [axis, lengths] of Object.entries(batch.lengths))
       inputs[`lengths.${axis}`] = tensor("int", [size], lengths);
-    if (graph.inputs.has("rng.step")) inputs["rng.step"] = tensor("int", [], [rngStep]);
+    if (rngStep !== undefined) inputs["rng.step"] = tensor("int", [], [rngStep]);
     for (const [name, t] of batch.states ?? []) inputs[name] = tensor("float", t.shape, t.data);
     const shapes = new Map(this.model.params.map((p) => [p.name, p.shape]));
     const ps: Record<string, Tensor> = {};
@@ -80,10 +114,8 @@ export class ReferenceEngine implements GradientEngine {
   }
 
   gradients(params: ReadonlyMap<string, FloatArray>, batch: Batch, rngStep: number) {
-    const { backward } = this.graphs(batch);
-    const out = evaluate(backward, this.feeds(backward, params, batch, rngStep), {
-      precision: this.options.precision,
-    });
+    const { backward, usesRng } = this.graphs(batch);
+    const out = backward(this.feeds(params, batch, usesRng ? rngStep : undefined));
     const grads = new Map<string, FloatArray>();
     for (const name of params.keys()) grads.set(name, Float64Array.from(out[`grad.${name}`]!.data));
     const states: CarriedStates = new Map();
@@ -99,8 +131,13 @@ export class ReferenceEngine implements GradientEngine {
   }
 
   loss(params: ReadonlyMap<string, FloatArray>, batch: Batch): number {
-    const { evaluation } = this.graphs(batch);
-    const feeds = this.feeds(evaluation, params, batch, 0);
-    return evaluate(evaluation, feeds, { precision: this.options.precision }).loss!.data[0]!;
+    return this.graphs(batch).evaluation(this.feeds(params, batch, undefined)).loss!.data[0]!;
+  }
+}
+
+/** Training on the reference interpreter (float64 by default): exact and slow. */
+export class ReferenceEngine extends TrainingEngine {
+  constructor(model: CheckedModel, options: { precision?: Precision; seed?: number } = {}) {
+    super(model, referenceRunner(options.precision), { seed: options.seed });
   }
 }

@@ -1,7 +1,11 @@
 // The training loop on the reference interpreter: the loss falls on a small task, and a run
 // restored from a checkpoint continues exactly as an uninterrupted one.
 import { describe, expect, it } from "vitest";
-import { ReferenceEngine } from "../../../runtime/reference/training-engine.ts";
+import {
+  cpuRunner,
+  ReferenceEngine,
+  TrainingEngine,
+} from "../../../runtime/reference/training-engine.ts";
 import type { FloatArray } from "../../../runtime/train/optimizers.ts";
 import { Trainer, type Batch } from "../../../runtime/train/trainer.ts";
 import { initialWeights } from "../../../runtime/weights/init.ts";
@@ -82,5 +86,30 @@ describe("Trainer on the reference interpreter", () => {
     for (const [name, p] of straight.params)
       expect(Array.from(resumed.params.get(name)!)).toEqual(Array.from(p));
     expect(resumed.weights().get("logit.weight")!.shape).toEqual([1, 8]);
+  });
+
+  it("trains on the CPU backend exactly as on the reference interpreter in float32", () => {
+    const model = checkOk(SPEC).models[0]!;
+    const start = () =>
+      new Map<string, FloatArray>(
+        [...initialWeights(model.params, 1, "F32")].map(([n, t]) => [
+          n,
+          Float32Array.from(t.data as Float32Array),
+        ]),
+      );
+    const shapes = new Map(model.params.map((p) => [p.name, p.shape]));
+    const options = { optimizer: { kind: "adam" as const, lr: 0.03 } };
+    const cpu = new Trainer(new TrainingEngine(model, cpuRunner), start(), shapes, options);
+    const reference = new Trainer(
+      new ReferenceEngine(model, { precision: "float32" }),
+      start(),
+      shapes,
+      options,
+    );
+    for (let step = 0; step < 4; step++) {
+      expect(cpu.step(batch(step)).loss).toBe(reference.step(batch(step)).loss);
+    }
+    for (const [name, p] of reference.params)
+      expect(Array.from(cpu.params.get(name)!), name).toEqual(Array.from(p));
   });
 });
