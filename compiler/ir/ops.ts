@@ -52,6 +52,8 @@ interface OpDef {
   /** Exact number of inputs, or undefined for variadic ops. */
   readonly arity: number | undefined;
   readonly infer: Rule;
+  /** An elementwise function of one float operand (an activation, neg, exp, ...). */
+  readonly unaryElementwise?: true;
 }
 
 const sameAsFirst: Rule = ([x]) => ({ dtype: x!.dtype, shape: x!.shape });
@@ -100,7 +102,7 @@ const alongAxis: Rule = ([x], attrs) => {
 };
 
 function unary(doc: string): OpDef {
-  return { doc, arity: 1, infer: floatUnary };
+  return { doc, arity: 1, infer: floatUnary, unaryElementwise: true };
 }
 
 export const OPS = {
@@ -334,6 +336,11 @@ export const OPS = {
 export type OpName = keyof typeof OPS;
 
 export const OP_NAMES = Object.keys(OPS) as OpName[];
+
+/** The elementwise functions of one float operand, in op-set order. */
+export const UNARY_ELEMENTWISE_OPS: readonly OpName[] = OP_NAMES.filter(
+  (op) => (OPS[op] as OpDef).unaryElementwise === true,
+);
 
 /** Infers a node's type; throws IRError when the op is misused (a compiler bug). */
 export function inferType(

@@ -13,27 +13,11 @@
  */
 import type { Graph } from "../ir/graph.ts";
 import type { Node } from "../ir/node.ts";
-import type { OpName } from "../ir/ops.ts";
+import { UNARY_ELEMENTWISE_OPS, type OpName } from "../ir/ops.ts";
 import { copyGraph, type CopyScope } from "./copy.ts";
 
 const ELEMENTWISE = new Set<OpName>([
-  "neg",
-  "sigmoid",
-  "tanh",
-  "relu",
-  "hard_sigmoid",
-  "hard_tanh",
-  "softsign",
-  "gelu",
-  "elu",
-  "selu",
-  "silu",
-  "softplus",
-  "leaky_relu",
-  "exp",
-  "log",
-  "sqrt",
-  "abs",
+  ...UNARY_ELEMENTWISE_OPS,
   "cast",
   "add",
   "sub",

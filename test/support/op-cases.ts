@@ -5,7 +5,7 @@
 // FLOAT_TOLERANCE (gelu's negative tail absolutely, see UNARY_TOLERANCE).
 import { Graph } from "../../compiler/ir/graph.ts";
 import type { Attrs } from "../../compiler/ir/node.ts";
-import { OP_NAMES, type OpName } from "../../compiler/ir/ops.ts";
+import { OP_NAMES, UNARY_ELEMENTWISE_OPS, type OpName } from "../../compiler/ir/ops.ts";
 import { tensor, type Tensor } from "../../runtime/reference/tensor.ts";
 import type { Feeds, Tolerance } from "../codegen/wgsl/support.ts";
 
@@ -125,25 +125,7 @@ const UNARY_VALUES = tensor(
   [...SPECIAL, ...SWEEP, ...NEAR_ONE],
 );
 
-const UNARY: readonly OpName[] = [
-  "neg",
-  "sigmoid",
-  "tanh",
-  "relu",
-  "hard_sigmoid",
-  "hard_tanh",
-  "softsign",
-  "gelu",
-  "elu",
-  "selu",
-  "silu",
-  "softplus",
-  "leaky_relu",
-  "exp",
-  "log",
-  "sqrt",
-  "abs",
-];
+const UNARY = UNARY_ELEMENTWISE_OPS;
 
 const UNARY_ATTRS: Partial<Record<OpName, Attrs>> = {
   elu: { alpha: 0.7 },
