@@ -13,7 +13,7 @@
  * and rounded once, exactly like the reference (the WGSL approximates those in f32); the
  * sample op's probabilities and running sum are f32, as in both.
  */
-import { erf } from "../reference/erf.ts";
+import { activation } from "../reference/activations.ts";
 import { sampleUniform } from "../reference/rng.ts";
 import {
   CAST_MODES,
@@ -119,48 +119,6 @@ function walk(dims: readonly number[], strides: readonly (readonly number[])[], 
 // ---------------------------------------------------------------------------------------------
 // Elementwise
 
-const SELU_SCALE = 1.0507009873554804934193349852946;
-const SELU_NEGATIVE = 1.6732632423543772848170429916717 * SELU_SCALE;
-
-function unaryFunction(op: (typeof UNARY_OPS)[number], alpha: number): (v: number) => number {
-  switch (op) {
-    case "neg":
-      return (v) => -v;
-    case "sigmoid":
-      return (v) => 1 / (1 + Math.exp(-v));
-    case "tanh":
-      return Math.tanh;
-    case "relu":
-      return (v) => (v < 0 ? 0 : v);
-    case "hard_sigmoid":
-      return (v) => (isNaN32(v) ? v : Math.min(Math.max(v + 3, 0), 6) / 6);
-    case "hard_tanh":
-      return (v) => (isNaN32(v) ? v : Math.min(Math.max(v, -1), 1));
-    case "softsign":
-      return (v) => v / (Math.abs(v) + 1);
-    case "gelu":
-      return (v) => v * 0.5 * (1 + erf(v * Math.SQRT1_2));
-    case "elu":
-      return (v) => (v <= 0 ? (Math.exp(v) - 1) * alpha : v);
-    case "selu":
-      return (v) => (v <= 0 ? (Math.exp(v) - 1) * SELU_NEGATIVE : v * SELU_SCALE);
-    case "silu":
-      return (v) => v / (1 + Math.exp(-v));
-    case "softplus":
-      return (v) => (v > 20 ? v : Math.log1p(Math.exp(v)));
-    case "leaky_relu":
-      return (v) => (v > 0 ? v : v * alpha);
-    case "exp":
-      return Math.exp;
-    case "log":
-      return Math.log;
-    case "sqrt":
-      return Math.sqrt;
-    case "abs":
-      return Math.abs;
-  }
-}
-
 const mapF32: CpuKernel = (w, [x, y]) => {
   const L = LAYOUTS.map;
   const count = w.u32[L.count]!;
@@ -177,7 +135,7 @@ const mapF32: CpuKernel = (w, [x, y]) => {
       for (let i = 0; i < count; i++) ys[i] = Math.tanh(xs[i]!);
     };
   }
-  const f = unaryFunction(op, w.f32[L.alpha]!);
+  const f = activation(op, w.f32[L.alpha]!);
   return () => {
     for (let i = 0; i < count; i++) ys[i] = f(xs[i]!);
   };

@@ -16,7 +16,7 @@
  */
 import type { Body, DType, Node } from "../../compiler/ir/node.ts";
 import { broadcastShapes, type OpName } from "../../compiler/ir/ops.ts";
-import { erf } from "./erf.ts";
+import { ACTIVATION_NAMES, activation, type ActivationName } from "./activations.ts";
 import { sampleUniform } from "./rng.ts";
 import {
   allocData,
@@ -217,16 +217,6 @@ function maximum(a: number, b: number): number {
 function intDivisor(b: number): number {
   if (b === 0) fail("integer division by zero");
   return b;
-}
-
-// PyTorch's SELU constants (torch.nn.functional.selu).
-const SELU_ALPHA = 1.6732632423543772848170429916717;
-const SELU_SCALE = 1.0507009873554804934193349852946;
-
-/** PyTorch's elu kernel (input scale 1): x <= 0 ? (exp(x) - 1) * (alpha * scale) : x * scale. */
-function eluOf(alpha: number, scale: number): (x: number) => number {
-  const negcoef = alpha * scale;
-  return (x) => (x <= 0 ? (Math.exp(x) - 1) * negcoef : x * scale);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -756,37 +746,33 @@ const source: Kernel = (node, _args, ctx) => ctx.source(node);
 // ---------------------------------------------------------------------------------------------
 // The table
 
+/** A kernel per activation; elu and leaky_relu read their parameter from the node. */
+function activationKernels(): Record<ActivationName, Kernel> {
+  const parameterOf: Partial<Record<ActivationName, string>> = {
+    elu: "alpha",
+    leaky_relu: "slope",
+  };
+  return Object.fromEntries(
+    ACTIVATION_NAMES.map((name) => {
+      const key = parameterOf[name];
+      return [
+        name,
+        key
+          ? unaryWith((node) => activation(name, numAttr(node, key)))
+          : unary(activation(name, 0)),
+      ];
+    }),
+  ) as Record<ActivationName, Kernel>;
+}
+
 export const KERNELS: Record<OpName, Kernel> = {
   input: source,
   param: source,
   const: constant,
   iota,
 
-  neg: unary((x) => -x),
-  sigmoid: unary((x) => 1 / (1 + Math.exp(-x))),
-  tanh: unary(Math.tanh),
-  // PyTorch keeps NaN and -0: relu(-0) = -0
-  relu: unary((x) => (x < 0 ? 0 : x)),
-  // PyTorch: min(max(x + 3, 0), 6) / 6 (the same as clamp(x / 6 + 1/2, 0, 1) up to rounding)
-  hard_sigmoid: unary((x) => (Number.isNaN(x) ? x : Math.min(Math.max(x + 3, 0), 6) / 6)),
-  hard_tanh: unary((x) => (Number.isNaN(x) ? x : Math.min(Math.max(x, -1), 1))),
-  softsign: unary((x) => x / (Math.abs(x) + 1)),
-  // PyTorch: x * 0.5 * (1 + erf(x * M_SQRT1_2))
-  gelu: unary((x) => x * 0.5 * (1 + erf(x * Math.SQRT1_2))),
-  elu: unaryWith((node) => eluOf(numAttr(node, "alpha"), 1)),
-  selu: unary(eluOf(SELU_ALPHA, SELU_SCALE)),
-  // PyTorch: x / (1 + exp(-x))
-  silu: unary((x) => x / (1 + Math.exp(-x))),
-  // PyTorch (beta 1, threshold 20): x > 20 ? x : log1p(exp(x))
-  softplus: unary((x) => (x > 20 ? x : Math.log1p(Math.exp(x)))),
-  leaky_relu: unaryWith((node) => {
-    const slope = numAttr(node, "slope");
-    return (x) => (x > 0 ? x : x * slope);
-  }),
-  exp: unary(Math.exp),
-  log: unary(Math.log),
-  sqrt: unary(Math.sqrt),
-  abs: unary(Math.abs),
+  // PyTorch's float64 formulas, shared with the CPU backend (activations.ts).
+  ...activationKernels(),
 
   add: binary(
     (a, b) => a + b,
