@@ -38,9 +38,26 @@ export interface CpuExecutorOptions {
   readonly label?: string;
 }
 
-function bufferOf(byteSize: number): CpuBuffer {
-  const bytes = new ArrayBuffer(byteSize);
-  return { f32: new Float32Array(bytes), i32: new Int32Array(bytes), u32: new Uint32Array(bytes) };
+function bufferOf(bytes: ArrayBuffer, byteOffset: number, byteSize: number): CpuBuffer {
+  const n = byteSize / 4;
+  return {
+    f32: new Float32Array(bytes, byteOffset, n),
+    i32: new Int32Array(bytes, byteOffset, n),
+    u32: new Uint32Array(bytes, byteOffset, n),
+  };
+}
+
+/** A typed-array view per plan buffer: its own memory, or its range of its arena's. */
+function allocate(plan: Plan): CpuBuffer[] {
+  const memory = new Map<number, ArrayBuffer>();
+  for (const b of plan.buffers) if (!b.view) memory.set(b.id, new ArrayBuffer(b.byteSize));
+  return plan.buffers.map((b) => {
+    const buffer = b.view
+      ? bufferOf(memory.get(b.view.of)!, b.view.byteOffset, b.byteSize)
+      : bufferOf(memory.get(b.id)!, 0, b.byteSize);
+    if (b.role === "constant") buffer.u32.fill(b.fillBits!);
+    return buffer;
+  });
 }
 
 function badPlan(message: string): never {
@@ -63,11 +80,7 @@ export class CpuPlanExecutor {
    */
   static create(plan: Plan, options: CpuExecutorOptions = {}): CpuPlanExecutor {
     checkPlan(plan);
-    const buffers = plan.buffers.map((b) => {
-      const buffer = bufferOf(b.byteSize);
-      if (b.role === "constant") buffer.u32.fill(b.fillBits!);
-      return buffer;
-    });
+    const buffers = allocate(plan);
     const words = new Uint32Array(UNIFORM_WORDS);
     const steps = plan.dispatches.map((d, i) => {
       const shader = plan.shaders[d.shader]!;

@@ -37,8 +37,15 @@ export interface ExecutorOptions {
   readonly label?: string;
 }
 
+/** Where a plan buffer lives: its own GPU buffer, or a range of its arena's. */
+interface Placement {
+  readonly buffer: GPUBuffer;
+  readonly offset: number;
+  readonly size: number;
+}
+
 interface Staging {
-  readonly source: GPUBuffer;
+  readonly source: Placement;
   readonly staging: GPUBuffer;
   readonly bytes: number;
 }
@@ -54,6 +61,7 @@ export class PlanExecutor {
     readonly device: GPUDevice,
     readonly plan: Plan,
     private readonly buffers: readonly GPUBuffer[],
+    private readonly places: readonly Placement[],
     private readonly uniforms: GPUBuffer | undefined,
     private readonly pipelines: readonly GPUComputePipeline[],
     private readonly bindGroups: readonly GPUBindGroup[],
@@ -74,7 +82,8 @@ export class PlanExecutor {
     device.pushErrorScope("validation");
     device.pushErrorScope("out-of-memory");
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
-    const buffers = plan.buffers.map((b) => {
+    const owned = plan.buffers.filter((b) => !b.view);
+    const allocated = owned.map((b) => {
       const constant = b.role === "constant";
       const buffer = device.createBuffer({
         label: `${label} buffer ${b.id} ${b.role}${b.name === undefined ? "" : ` ${b.name}`}`,
@@ -88,6 +97,12 @@ export class PlanExecutor {
       }
       return buffer;
     });
+    const own = new Map(owned.map((b, k) => [b.id, allocated[k]!]));
+    const places: Placement[] = plan.buffers.map((b) =>
+      b.view
+        ? { buffer: own.get(b.view.of)!, offset: b.view.byteOffset, size: b.byteSize }
+        : { buffer: own.get(b.id)!, offset: 0, size: b.byteSize },
+    );
 
     const stride = Math.max(UNIFORM_WORDS * 4, device.limits.minUniformBufferOffsetAlignment);
     let uniforms: GPUBuffer | undefined;
@@ -111,7 +126,7 @@ export class PlanExecutor {
             binding: 0,
             resource: { buffer: uniforms!, offset: i * stride, size: UNIFORM_WORDS * 4 },
           },
-          ...d.buffers.map((id, k) => ({ binding: k + 1, resource: { buffer: buffers[id]! } })),
+          ...d.buffers.map((id, k) => ({ binding: k + 1, resource: places[id]! })),
         ],
       }),
     );
@@ -120,7 +135,7 @@ export class PlanExecutor {
       if (staging.has(out.buffer)) continue;
       const bytes = elementCount(out.shape) * 4;
       staging.set(out.buffer, {
-        source: buffers[out.buffer]!,
+        source: places[out.buffer]!,
         bytes,
         staging: device.createBuffer({
           label: `${label} read-back ${out.buffer}`,
@@ -133,11 +148,20 @@ export class PlanExecutor {
     const invalid = await device.popErrorScope();
     const error = invalid ?? oom;
     if (error) {
-      for (const b of [...buffers, ...(uniforms ? [uniforms] : [])]) b.destroy();
+      for (const b of [...allocated, ...(uniforms ? [uniforms] : [])]) b.destroy();
       for (const s of staging.values()) s.staging.destroy();
       throw new Error(`WebGPU could not set up plan '${label}': ${error.message}`);
     }
-    return new PlanExecutor(device, plan, buffers, uniforms, pipelines, bindGroups, staging);
+    return new PlanExecutor(
+      device,
+      plan,
+      allocated,
+      places,
+      uniforms,
+      pipelines,
+      bindGroups,
+      staging,
+    );
   }
 
   /** Compute dispatches per run. */
@@ -191,7 +215,10 @@ export class PlanExecutor {
     writes: ReadonlyMap<number, HostArray>,
   ): Promise<Record<string, OutputTensor>> {
     const { device, plan } = this;
-    for (const [id, data] of writes) device.queue.writeBuffer(this.buffers[id]!, 0, data);
+    for (const [id, data] of writes) {
+      const place = this.places[id]!;
+      device.queue.writeBuffer(place.buffer, place.offset, data);
+    }
     const encoder = device.createCommandEncoder({ label: "rnnc run" });
     if (plan.dispatches.length > 0) {
       const pass = encoder.beginComputePass();
@@ -207,7 +234,9 @@ export class PlanExecutor {
       pass.end();
     }
     for (const s of this.staging.values()) {
-      if (s.bytes > 0) encoder.copyBufferToBuffer(s.source, 0, s.staging, 0, s.bytes);
+      if (s.bytes > 0) {
+        encoder.copyBufferToBuffer(s.source.buffer, s.source.offset, s.staging, 0, s.bytes);
+      }
     }
     const started = this.timer.start();
     device.queue.submit([encoder.finish()]);

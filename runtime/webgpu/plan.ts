@@ -23,7 +23,10 @@ export type PlanDType = "f32" | "i32";
  * filled once when the executor is created; temp: written by a dispatch; output: a temp that
  * the run reads back (inputs, params and constants can be outputs too, see `Plan.outputs`).
  */
-export type BufferRole = "input" | "param" | "constant" | "temp" | "output";
+export type BufferRole = "input" | "param" | "constant" | "temp" | "output" | "arena";
+
+/** Views into an arena start at multiples of this many bytes (WebGPU's storage offset rule). */
+export const VIEW_ALIGNMENT = 256;
 
 export interface PlanBuffer {
   readonly id: number;
@@ -36,6 +39,12 @@ export interface PlanBuffer {
   readonly name?: string;
   /** For constants: every element's 32-bit pattern (f32 bits or i32 two's complement), as a u32. */
   readonly fillBits?: number;
+  /**
+   * A view: this buffer is `byteSize` bytes of arena `of` from `byteOffset` (a multiple of
+   * VIEW_ALIGNMENT). Only arenas are allocated; writes, bindings and read-backs of a view go
+   * to its arena's range. Fused kernels bind whole arenas and index them with baked offsets.
+   */
+  readonly view?: { readonly of: number; readonly byteOffset: number };
 }
 
 export type BindingAccess = "read" | "read_write";
@@ -105,6 +114,18 @@ export function validatePlan(plan: Plan): void {
     if (b.byteSize < 4 || b.byteSize % 4 !== 0 || b.byteSize < elementCount(b.shape) * 4)
       fail(`buffer ${i} has byte size ${b.byteSize} for shape [${b.shape.join(", ")}]`);
     if (b.role === "constant" && b.fillBits === undefined) fail(`constant ${i} has no fill`);
+  });
+  plan.buffers.forEach((b, i) => {
+    if (!b.view) return;
+    const arena = plan.buffers[b.view.of];
+    if (arena?.role !== "arena") return fail(`buffer ${i} views ${b.view.of}, not an arena`);
+    if (b.role === "arena" || b.role === "constant")
+      fail(`buffer ${i}: a ${b.role} cannot be a view`);
+    const { byteOffset } = b.view;
+    if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset % VIEW_ALIGNMENT !== 0)
+      fail(`buffer ${i} views at byte ${byteOffset}, not a multiple of ${VIEW_ALIGNMENT}`);
+    if (byteOffset + b.byteSize > arena.byteSize)
+      fail(`buffer ${i} ends past its arena ${b.view.of}`);
   });
   const buffer = (id: number, what: string) => {
     if (!Number.isInteger(id) || id < 0 || id >= plan.buffers.length)
