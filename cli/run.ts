@@ -9,7 +9,7 @@
  */
 import type { CheckedModel } from "../compiler/check/index.ts";
 import { encoderStateSlots, stateSlotName } from "../compiler/passes/lower-encode.ts";
-import { RUN_CODES, runReference, RunError } from "../runtime/reference/run-model.ts";
+import { RUN_CODES, runReference, RunError } from "../compiler/driver/run-model.ts";
 import { tensor, toNested, type Tensor } from "../runtime/reference/tensor.ts";
 import { WeightsError } from "../runtime/weights/errors.ts";
 import { readSafetensorsFileSync } from "../runtime/weights/safetensors-file.ts";

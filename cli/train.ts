@@ -9,12 +9,12 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import cliProgress from "cli-progress";
 import type { CheckedModel } from "../compiler/check/index.ts";
-import { vocabularies } from "../runtime/reference/run-model.ts";
+import { vocabularies } from "../compiler/driver/run-model.ts";
 import {
   cpuRunner,
   ReferenceEngine,
   TrainingEngine,
-} from "../runtime/reference/training-engine.ts";
+} from "../compiler/driver/training-engine.ts";
 import {
   batches,
   DataError,

@@ -7,13 +7,16 @@
  * per time axis (default: the padded length). Weights are safetensors tensors under rnnc
  * parameter names.
  */
-import type { CheckedModel } from "../../compiler/check/model.ts";
-import { encoderStateSlots, stateSlotName } from "../../compiler/passes/lower-encode.ts";
-import { compileModel } from "../../compiler/pipeline.ts";
-import { checkWeights, formatWeightProblems } from "../weights/check.ts";
-import type { Tensor as StoredTensor } from "../weights/safetensors.ts";
-import { evaluate } from "./interpreter.ts";
-import { tensor, type Precision, type Tensor } from "./tensor.ts";
+import type { CheckedModel } from "../check/model.ts";
+import { encoderStateSlots, stateSlotName } from "../passes/lower-encode.ts";
+import { compileModel } from "../pipeline.ts";
+import { checkWeights, formatWeightProblems } from "../../runtime/weights/check.ts";
+import type { Tensor as StoredTensor } from "../../runtime/weights/safetensors.ts";
+import { evaluate } from "../../runtime/reference/interpreter.ts";
+import { fromStored } from "../../runtime/reference/stored.ts";
+import { tensor, type Precision, type Tensor } from "../../runtime/reference/tensor.ts";
+
+export { fromStored };
 
 export const RUN_CODES = {
   missingInput: "RNN4201",
@@ -59,13 +62,6 @@ export interface RunResult {
   readonly outputs: Readonly<Record<string, Tensor>>;
   readonly lengths: Readonly<Record<string, readonly number[]>>;
   readonly batch: number;
-}
-
-/** A stored tensor (safetensors dtypes) as an interpreter tensor. */
-export function fromStored(t: StoredTensor): Tensor {
-  const floats = t.dtype === "F64" || t.dtype === "F32" || t.dtype === "F16" || t.dtype === "BF16";
-  const values = t.data instanceof BigInt64Array ? Array.from(t.data, (v) => Number(v)) : t.data;
-  return tensor(floats ? "float" : "int", t.shape, values);
 }
 
 /** Token-id inputs and the vocabulary they index: `embedding(ids, vocab: V)`, `teacher: ids`. */

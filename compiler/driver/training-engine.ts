@@ -4,17 +4,17 @@
  * and gradients — on the reference interpreter (exact, the oracle) or on the CPU backend's
  * kernels (float32, several times faster).
  */
-import type { CheckedModel } from "../../compiler/check/model.ts";
-import { withGradients } from "../../compiler/autodiff/reverse.ts";
-import type { Graph } from "../../compiler/ir/graph.ts";
-import { planGraph } from "../../compiler/codegen/wgsl/plan-graph.ts";
-import { compileModel } from "../../compiler/pipeline.ts";
-import { CpuPlanExecutor } from "../cpu/executor.ts";
-import type { HostArray } from "../webgpu/plan-io.ts";
-import type { FloatArray } from "../train/optimizers.ts";
-import type { Batch, CarriedStates, GradientEngine } from "../train/trainer.ts";
-import { evaluate } from "./interpreter.ts";
-import { tensor, type Precision, type Tensor } from "./tensor.ts";
+import type { CheckedModel } from "../check/model.ts";
+import { withGradients } from "../autodiff/reverse.ts";
+import type { Graph } from "../ir/graph.ts";
+import { planGraph } from "../codegen/wgsl/plan-graph.ts";
+import { compileModel } from "../pipeline.ts";
+import { CpuPlanExecutor } from "../../runtime/cpu/executor.ts";
+import type { HostArray } from "../../runtime/webgpu/plan-io.ts";
+import type { FloatArray } from "../../runtime/train/optimizers.ts";
+import type { Batch, CarriedStates, GradientEngine } from "../../runtime/train/trainer.ts";
+import { evaluate } from "../../runtime/reference/interpreter.ts";
+import { tensor, type Precision, type Tensor } from "../../runtime/reference/tensor.ts";
 
 /** Something that runs a graph many times: the reference interpreter, or a compiled plan. */
 export type GraphRunner = (

@@ -3,56 +3,16 @@
  * op on the same inputs with the same attributes returns the same object, so common
  * subexpressions are shared for free and tests compare subgraphs by identity.
  *
- * Shapes are concrete: the batch size and the padded number of steps are fixed when a model
- * is lowered; sequence lengths are data (an `int[B]` input), not shapes. `float` values are
- * computed in float64 or float32 as the backend chooses; `int` values are 32-bit integers.
+ * The data types themselves live in runtime/ir/node.ts, because the runtime evaluates nodes
+ * and must not import the compiler; the compiler re-exports them from here.
  */
-import type { OpName } from "./ops.ts";
-
-export type DType = "float" | "int";
-
-export type AttrValue = number | string | boolean | readonly number[];
-export type Attrs = Readonly<Record<string, AttrValue>>;
-
-export interface Node {
-  /** Position in its graph's creation order; inputs always have smaller ids. */
-  readonly id: number;
-  readonly op: OpName;
-  readonly dtype: DType;
-  readonly shape: readonly number[];
-  readonly inputs: readonly Node[];
-  readonly attrs: Attrs;
-  /** For `scan` nodes: the step graph run at every step. */
-  readonly body?: Body;
-}
-
-/**
- * A step graph: what one step of a recurrence computes. Its `input` nodes are the step's
- * formal parameters in this order: the per-step slices, the carried states, then the
- * constants it reads every step (params, memory, lengths), and finally the step index `t`.
- */
-export interface Body {
-  readonly graph: GraphLike;
-  readonly slices: readonly Node[];
-  readonly states: readonly Node[];
-  readonly consts: readonly Node[];
-  readonly step: Node;
-  /** Next values of `states`, in the same order. */
-  readonly nextStates: readonly Node[];
-  /** Per-step outputs, stacked along axis 1 by the scan. */
-  readonly outputs: readonly Node[];
-}
-
-/** The part of a graph that nodes refer to (avoids an import cycle with graph.ts). */
-export interface GraphLike {
-  readonly id: number;
-  readonly nodes: readonly Node[];
-}
-
-export function shapeText(dtype: DType, shape: readonly number[]): string {
-  return `${dtype}[${shape.join(", ")}]`;
-}
-
-export function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
+export {
+  shapeText,
+  sizeOf,
+  type AttrValue,
+  type Attrs,
+  type Body,
+  type DType,
+  type GraphLike,
+  type Node,
+} from "../../runtime/ir/node.ts";

@@ -2,34 +2,31 @@
  * The closed set of IR operations: for each, what it computes (its reference meaning is
  * runtime/reference/kernels.ts) and its shape rule. Every other part of the compiler —
  * lowering, passes, code generation, autodiff — handles exactly these ops; adding one means
- * adding it here and to every table keyed by `OpName` (the type checker finds them all).
+ * adding its name to runtime/ir/op-names.ts, its rule here, and an entry to every table keyed
+ * by `OpName` (the type checker finds them all).
  *
  * Conventions: axes are non-negative after lowering; broadcasting follows NumPy (aligned on
  * the right, size 1 stretches); comparisons give float 0/1 masks; integer division floors.
  */
-import type { Attrs, Body, DType } from "./node.ts";
+import {
+  broadcastShapes,
+  IRError,
+  type Attrs,
+  type Body,
+  type DType,
+} from "../../runtime/ir/node.ts";
+import type { OpName } from "../../runtime/ir/op-names.ts";
+
+export { broadcastShapes, IRError };
+export type { OpName };
 
 export interface Operand {
   readonly dtype: DType;
   readonly shape: readonly number[];
 }
 
-export class IRError extends Error {}
-
 function fail(message: string): never {
   throw new IRError(message);
-}
-
-export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] {
-  const rank = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < rank; i++) {
-    const x = a[a.length - rank + i] ?? 1;
-    const y = b[b.length - rank + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) fail(`cannot broadcast [${a}] with [${b}]`);
-    out.push(x === 1 ? y : x);
-  }
-  return out;
 }
 
 function num(attrs: Attrs, key: string): number {
@@ -331,9 +328,7 @@ export const OPS = {
     arity: 1,
     infer: (_, attrs) => source([], attrs, undefined),
   },
-} as const satisfies Record<string, OpDef>;
-
-export type OpName = keyof typeof OPS;
+} as const satisfies Record<OpName, OpDef>;
 
 export const OP_NAMES = Object.keys(OPS) as OpName[];
 

@@ -6,6 +6,8 @@
  * (test/runtime/cpu/layouts.test.ts) checks that the two agree field by field.
  */
 
+import { UNARY_ELEMENTWISE_NAMES } from "../ir/op-names.ts";
+
 /** Word offsets of every field (arrays: their first word). */
 export const LAYOUTS = {
   map: { count: 0, op: 1, alpha: 2 },
@@ -43,25 +45,7 @@ export const MAX_RANK = 8;
 export const MAX_BATCH_RANK = 4;
 
 /** Op codes are positions in these lists (elementwise.ts, reduce.ts). */
-export const UNARY_OPS = [
-  "neg",
-  "sigmoid",
-  "tanh",
-  "relu",
-  "hard_sigmoid",
-  "hard_tanh",
-  "softsign",
-  "gelu",
-  "elu",
-  "selu",
-  "silu",
-  "softplus",
-  "leaky_relu",
-  "exp",
-  "log",
-  "sqrt",
-  "abs",
-] as const;
+export const UNARY_OPS = UNARY_ELEMENTWISE_NAMES;
 
 export const FLOAT_BINARY_OPS = [
   "add",

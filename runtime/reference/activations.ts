@@ -3,27 +3,10 @@
  * 1/(1+exp(-x)), gelu with the exact erf, softplus linear above 20, selu and elu as
  * (exp(x)-1)·coefficient, relu and the clamps keeping NaN and -0.
  */
+import { UNARY_ELEMENTWISE_NAMES } from "../ir/op-names.ts";
 import { erf } from "./erf.ts";
 
-export const ACTIVATION_NAMES = [
-  "neg",
-  "sigmoid",
-  "tanh",
-  "relu",
-  "hard_sigmoid",
-  "hard_tanh",
-  "softsign",
-  "gelu",
-  "elu",
-  "selu",
-  "silu",
-  "softplus",
-  "leaky_relu",
-  "exp",
-  "log",
-  "sqrt",
-  "abs",
-] as const;
+export const ACTIVATION_NAMES = UNARY_ELEMENTWISE_NAMES;
 
 export type ActivationName = (typeof ACTIVATION_NAMES)[number];
 

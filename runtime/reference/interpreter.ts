@@ -9,7 +9,7 @@
  *   for its live values only; evaluation is a loop, never a recursion over the graph;
  * - every kernel's result is checked against the type its node declares.
  */
-import type { Body, Node } from "../../compiler/ir/node.ts";
+import type { Body, Node } from "../ir/node.ts";
 import { KERNELS, type KernelContext, type Value } from "./kernels.ts";
 import {
   InterpreterError,

@@ -14,8 +14,7 @@
  *
  * Integers are int32: add/sub/mul wrap mod 2^32; floordiv/mod floor; division by zero throws.
  */
-import type { Body, DType, Node } from "../../compiler/ir/node.ts";
-import { broadcastShapes, type OpName } from "../../compiler/ir/ops.ts";
+import { broadcastShapes, type Body, type DType, type Node, type OpName } from "../ir/node.ts";
 import { ACTIVATION_NAMES, activation, type ActivationName } from "./activations.ts";
 import { sampleUniform } from "./rng.ts";
 import {

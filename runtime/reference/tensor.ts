@@ -4,7 +4,7 @@
  * float32 precision); `int` tensors hold Int32Array data. Tensors are never mutated after a
  * kernel returns them, so kernels may share `data` between tensors (reshape does).
  */
-import type { DType } from "../../compiler/ir/node.ts";
+import type { DType } from "../ir/node.ts";
 
 export type Precision = "float64" | "float32";
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../cli/main.ts";
-import { fromStored } from "../../runtime/reference/run-model.ts";
+import { fromStored } from "../../compiler/driver/run-model.ts";
 import { toNested } from "../../runtime/reference/tensor.ts";
 import { writeSafetensorsFileSync } from "../../runtime/weights/safetensors-file.ts";
 import { tensor, type Tensor } from "../../runtime/weights/safetensors.ts";

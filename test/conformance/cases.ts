@@ -21,7 +21,7 @@ import { prelude } from "../../compiler/check/index.ts";
 import type { CheckedModel } from "../../compiler/check/model.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
 import { compileModel } from "../../compiler/pipeline.ts";
-import { fromStored, vocabularies } from "../../runtime/reference/run-model.ts";
+import { fromStored, vocabularies } from "../../compiler/driver/run-model.ts";
 import { tensor, type Tensor } from "../../runtime/reference/tensor.ts";
 import { initialWeights } from "../../runtime/weights/init.ts";
 import type { Tensor as StoredTensor } from "../../runtime/weights/safetensors.ts";

@@ -8,7 +8,7 @@ import { OP_NAMES, type OpName } from "../../../compiler/ir/ops.ts";
 import { assertValid } from "../../../compiler/ir/verify.ts";
 import { compileModel } from "../../../compiler/pipeline.ts";
 import { evaluate } from "../../../runtime/reference/interpreter.ts";
-import { fromStored } from "../../../runtime/reference/run-model.ts";
+import { fromStored } from "../../../compiler/driver/run-model.ts";
 import { tensor, type Tensor } from "../../../runtime/reference/tensor.ts";
 import { initialWeights } from "../../../runtime/weights/init.ts";
 import { checkOk } from "../../support/check.ts";

@@ -22,7 +22,7 @@ import { describe, expect, it } from "vitest";
 import { withGradients } from "../../../compiler/autodiff/reverse.ts";
 import { compileModel } from "../../../compiler/pipeline.ts";
 import { evaluate } from "../../../runtime/reference/interpreter.ts";
-import { fromStored } from "../../../runtime/reference/run-model.ts";
+import { fromStored } from "../../../compiler/driver/run-model.ts";
 import { tensor, type Tensor } from "../../../runtime/reference/tensor.ts";
 import type { Tensor as StoredTensor } from "../../../runtime/weights/safetensors.ts";
 import { fixtureNames, loadFixture, type Fixture } from "../../fixtures/fixtures.ts";

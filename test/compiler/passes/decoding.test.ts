@@ -19,7 +19,7 @@ import { describe, expect, it } from "vitest";
 import type { CheckedModel } from "../../../compiler/check/model.ts";
 import { compileModel } from "../../../compiler/pipeline.ts";
 import { evaluate } from "../../../runtime/reference/interpreter.ts";
-import { fromStored, runReference } from "../../../runtime/reference/run-model.ts";
+import { fromStored, runReference } from "../../../compiler/driver/run-model.ts";
 import { sampleUniform } from "../../../runtime/reference/rng.ts";
 import { tensor, type Precision, type Tensor } from "../../../runtime/reference/tensor.ts";
 import type { Tensor as StoredTensor } from "../../../runtime/weights/safetensors.ts";

@@ -2,7 +2,7 @@
 // alone, in every topology that reads sequences — as PyTorch's packed sequences promise.
 // And initial states: running steps 0..k and then k..T from the final states equals one run.
 import { describe, expect, it } from "vitest";
-import { runReference } from "../../../runtime/reference/run-model.ts";
+import { runReference } from "../../../compiler/driver/run-model.ts";
 import { tensor, type Tensor } from "../../../runtime/reference/tensor.ts";
 import { initialWeights } from "../../../runtime/weights/init.ts";
 import { checkOk } from "../../support/check.ts";

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { withGradients } from "../../../compiler/autodiff/reverse.ts";
 import { compileModel } from "../../../compiler/pipeline.ts";
 import { evaluate } from "../../../runtime/reference/interpreter.ts";
-import { fromStored, runReference } from "../../../runtime/reference/run-model.ts";
+import { fromStored, runReference } from "../../../compiler/driver/run-model.ts";
 import { tensor } from "../../../runtime/reference/tensor.ts";
 import { initialWeights } from "../../../runtime/weights/init.ts";
 import { checkOk } from "../../support/check.ts";

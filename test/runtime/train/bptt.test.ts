@@ -1,7 +1,7 @@
 // Truncated backpropagation through time: windows carry the encoders' states, so the chained
 // forward pass equals the whole one, and a window as long as the sequence changes nothing.
 import { describe, expect, it } from "vitest";
-import { ReferenceEngine } from "../../../runtime/reference/training-engine.ts";
+import { ReferenceEngine } from "../../../compiler/driver/training-engine.ts";
 import { windows, type InputSpec } from "../../../runtime/train/data.ts";
 import type { FloatArray } from "../../../runtime/train/optimizers.ts";
 import { Trainer, type Batch } from "../../../runtime/train/trainer.ts";

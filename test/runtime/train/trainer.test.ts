@@ -5,7 +5,7 @@ import {
   cpuRunner,
   ReferenceEngine,
   TrainingEngine,
-} from "../../../runtime/reference/training-engine.ts";
+} from "../../../compiler/driver/training-engine.ts";
 import type { FloatArray } from "../../../runtime/train/optimizers.ts";
 import { Trainer, type Batch } from "../../../runtime/train/trainer.ts";
 import { initialWeights } from "../../../runtime/weights/init.ts";
