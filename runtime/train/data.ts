@@ -22,7 +22,7 @@ export type Example = ReadonlyMap<
 >;
 
 export class DataError extends Error {
-  readonly code = "RNN4301";
+  readonly code = "RNN4401";
 }
 
 function flatten(value: unknown, depth: number, where: string, out: number[]): void {

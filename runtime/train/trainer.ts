@@ -58,7 +58,7 @@ const STATE_PREFIX = "optimizer.";
 
 /** The loss stopped being a number; the parameters are left as they were before the step. */
 export class DivergedError extends Error {
-  readonly code = "RNN4302";
+  readonly code = "RNN4402";
 
   constructor(
     readonly loss: number,

@@ -142,7 +142,7 @@ describe("rnnc train", () => {
     const r = await run(...base, "--epochs", "3", "--resume", "--optimizer", "sgd", "--lr", "1e38");
     expect(r.code).toBe(1);
     expect(r.err).toMatch(
-      /error RNN4302: the loss became (NaN|Infinity) at step \d+: lower the learning rate/,
+      /error RNN4402: the loss became (NaN|Infinity) at step \d+: lower the learning rate/,
     );
     expect(r.err).toContain("the last good checkpoint is");
     expect(readFileSync(join(dir, "run", "checkpoint.safetensors"))).toEqual(good);
