@@ -13,8 +13,10 @@
 import {
   admitInputs,
   admitParams,
+  carryPairs,
   checkParamsGiven,
   checkPlan,
+  type CarryPair,
   EXECUTOR_CODES,
   ExecutorError,
   type HostArray,
@@ -36,6 +38,8 @@ export {
 
 export interface CpuExecutorOptions {
   readonly label?: string;
+  /** Carried values (input name → output name), as in the WebGPU ExecutorOptions. */
+  readonly carry?: Readonly<Record<string, string>>;
 }
 
 function bufferOf(bytes: ArrayBuffer, byteOffset: number, byteSize: number): CpuBuffer {
@@ -66,6 +70,8 @@ function badPlan(message: string): never {
 
 export class CpuPlanExecutor {
   private readonly uploadedParams = new Map<string, HostArray>();
+  private carries: readonly CarryPair[] = [];
+  private carried: ReadonlySet<string> = new Set();
 
   private constructor(
     readonly plan: Plan,
@@ -80,6 +86,7 @@ export class CpuPlanExecutor {
    */
   static create(plan: Plan, options: CpuExecutorOptions = {}): CpuPlanExecutor {
     checkPlan(plan);
+    const carries = carryPairs(plan, options.carry ?? {});
     const buffers = allocate(plan);
     const words = new Uint32Array(UNIFORM_WORDS);
     const steps = plan.dispatches.map((d, i) => {
@@ -104,7 +111,10 @@ export class CpuPlanExecutor {
         throw e;
       }
     });
-    return new CpuPlanExecutor(plan, options.label ?? "rnnc", buffers, steps);
+    const executor = new CpuPlanExecutor(plan, options.label ?? "rnnc", buffers, steps);
+    executor.carries = carries;
+    executor.carried = new Set(carries.map((c) => c.input));
+    return executor;
   }
 
   /** Dispatches per run. */
@@ -141,10 +151,14 @@ export class CpuPlanExecutor {
     // Validate everything before taking anything.
     const newParams = params ? admitParams(this.plan, params) : new Map<string, HostArray>();
     checkParamsGiven(this.plan, (name) => this.uploadedParams.has(name), newParams);
-    const inputWrites = admitInputs(this.plan, inputs);
+    const inputWrites = admitInputs(this.plan, inputs, this.carried);
     this.takeParams(newParams);
     for (const [id, data] of inputWrites) this.write(id, data);
     for (const step of this.steps) step();
+    for (const c of this.carries) {
+      if (c.from !== c.to)
+        this.buffers[c.to]!.u32.set(this.buffers[c.from]!.u32.subarray(0, c.bytes / 4));
+    }
     const out: Record<string, OutputTensor> = {};
     for (const [name, o] of Object.entries(this.plan.outputs)) {
       const buffer = this.buffers[o.buffer]!;
@@ -155,6 +169,11 @@ export class CpuPlanExecutor {
       };
     }
     return out;
+  }
+
+  /** Zeros the carried inputs (see CpuExecutorOptions.carry). */
+  resetCarried(): void {
+    for (const c of this.carries) this.buffers[c.to]!.u32.fill(0, 0, c.bytes / 4);
   }
 
   /** Nothing to free (the buffers are garbage collected); for parity with PlanExecutor. */

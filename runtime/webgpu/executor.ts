@@ -13,7 +13,9 @@ import {
   admitInputs,
   admitParams,
   checkParamsGiven,
+  carryPairs,
   checkPlan,
+  type CarryPair,
   type HostArray,
   type HostValue,
   type OutputTensor,
@@ -35,6 +37,13 @@ export interface ExecutorOptions {
   /** Shared pipelines (default: the device's cache). */
   readonly pipelines?: PipelineCache;
   readonly label?: string;
+  /**
+   * Carried values (input name → output name): after every run's dispatches, in the same
+   * submission, each output is copied on the device into the input's buffer, so the next run
+   * reads it there without a round trip (a recurrent state carried step to step). Carried
+   * inputs start at zero; a run may still give them, and `resetCarried` zeros them again.
+   */
+  readonly carry?: Readonly<Record<string, string>>;
 }
 
 /** Where a plan buffer lives: its own GPU buffer, or a range of its arena's. */
@@ -56,6 +65,8 @@ export class PlanExecutor {
   /** Param writes not yet made: the next run makes them, in queue order. */
   private readonly paramWrites = new Map<number, HostArray>();
   private pending: Promise<unknown> = Promise.resolve();
+  private carries: readonly CarryPair[] = [];
+  private carried: ReadonlySet<string> = new Set();
 
   private constructor(
     readonly device: GPUDevice,
@@ -75,6 +86,7 @@ export class PlanExecutor {
     options: ExecutorOptions = {},
   ): Promise<PlanExecutor> {
     checkPlan(plan);
+    const carries = carryPairs(plan, options.carry ?? {});
     const label = options.label ?? "rnnc";
     const cache = options.pipelines ?? pipelineCacheFor(device);
     const pipelines = await Promise.all(plan.shaders.map((s) => cache.pipeline(s)));
@@ -152,7 +164,7 @@ export class PlanExecutor {
       for (const s of staging.values()) s.staging.destroy();
       throw new Error(`WebGPU could not set up plan '${label}': ${error.message}`);
     }
-    return new PlanExecutor(
+    const executor = new PlanExecutor(
       device,
       plan,
       allocated,
@@ -162,6 +174,9 @@ export class PlanExecutor {
       bindGroups,
       staging,
     );
+    executor.carries = carries;
+    executor.carried = new Set(carries.map((c) => c.input));
+    return executor;
   }
 
   /** Compute dispatches per run. */
@@ -187,13 +202,19 @@ export class PlanExecutor {
     // back (the staging buffers are shared); this run's writes are made in queue order.
     const newParams = params ? admitParams(this.plan, params) : new Map<string, HostArray>();
     checkParamsGiven(this.plan, (name) => this.uploadedParams.has(name), newParams);
-    const inputWrites = admitInputs(this.plan, inputs);
+    const inputWrites = admitInputs(this.plan, inputs, this.carried);
     this.takeParams(newParams);
     const writes = new Map([...this.paramWrites, ...inputWrites]);
     this.paramWrites.clear();
     const result = this.pending.then(() => this.execute(writes));
     this.pending = result.catch(() => undefined);
     return result;
+  }
+
+  /** Zeros the carried inputs (with the next run, in queue order; see ExecutorOptions.carry). */
+  resetCarried(): void {
+    // Zero bits are zero in f32 and i32 alike.
+    for (const c of this.carries) this.paramWrites.set(c.to, new Float32Array(c.bytes / 4));
   }
 
   /** Frees the buffers (pipelines stay in the device's cache). */
@@ -232,6 +253,11 @@ export class PlanExecutor {
         pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
       });
       pass.end();
+    }
+    for (const c of this.carries) {
+      const [from, to] = [this.places[c.from]!, this.places[c.to]!];
+      if (c.from !== c.to)
+        encoder.copyBufferToBuffer(from.buffer, from.offset, to.buffer, to.offset, c.bytes);
     }
     for (const s of this.staging.values()) {
       if (s.bytes > 0) {

@@ -146,17 +146,21 @@ export function checkParamsGiven(
   }
 }
 
-/** The run's inputs, checked, by buffer id; a required input missing is RNN4301. */
+/**
+ * The run's inputs, checked, by buffer id; a required input missing is RNN4301, unless
+ * `carried` holds it (its buffer keeps the value a carry copied there).
+ */
 export function admitInputs(
   plan: Plan,
   inputs: Readonly<Record<string, HostValue>>,
+  carried: ReadonlySet<string> = new Set(),
 ): Map<number, HostArray> {
   checkNames("input", inputs, plan.inputs);
   const out = new Map<number, HostArray>();
   for (const [name, entry] of Object.entries(plan.inputs)) {
     const value = Object.hasOwn(inputs, name) ? inputs[name] : undefined;
     if (value === undefined) {
-      if (!entry.required) continue;
+      if (!entry.required || carried.has(name)) continue;
       throw new ExecutorError(
         EXECUTOR_CODES.missing,
         `missing input '${name}' (expected ${entry.dtype}${shapeText(entry.shape)})`,
@@ -165,4 +169,35 @@ export function admitInputs(
     out.set(entry.buffer, admit("input", name, entry, value));
   }
   return out;
+}
+
+/** A carried value: after each run, output buffer `from` is copied into input buffer `to`. */
+export interface CarryPair {
+  readonly input: string;
+  readonly from: number;
+  readonly to: number;
+  readonly bytes: number;
+}
+
+/**
+ * Checks a carry table (input name → the output whose value the next run reads there, as
+ * a recurrent state is carried from one step to the next) against the plan; RNN4305 when
+ * a name is unknown or the two differ in dtype or size.
+ */
+export function carryPairs(plan: Plan, carry: Readonly<Record<string, string>>): CarryPair[] {
+  return Object.entries(carry).map(([input, output]) => {
+    const to = Object.hasOwn(plan.inputs, input) ? plan.inputs[input] : undefined;
+    const from = Object.hasOwn(plan.outputs, output) ? plan.outputs[output] : undefined;
+    if (
+      !to ||
+      !from ||
+      to.dtype !== from.dtype ||
+      elementCount(to.shape) !== elementCount(from.shape)
+    )
+      throw new ExecutorError(
+        EXECUTOR_CODES.badPlan,
+        `cannot carry output '${output}' into input '${input}': ${!to ? "no such input" : !from ? "no such output" : `${from.dtype}${shapeText(from.shape)} into ${to.dtype}${shapeText(to.shape)}`}`,
+      );
+    return { input, from: from.buffer, to: to.buffer, bytes: elementCount(to.shape) * 4 };
+  });
 }
