@@ -6,10 +6,21 @@ import { Command, CommanderError } from "commander";
 import { runCheck, type Output } from "./check.ts";
 import { runDevices } from "./devices.ts";
 import { runInit, type InitOptions } from "./init.ts";
+import { statSync } from "node:fs";
+import { DEFAULT_LIMITS, runCompile, type CompileOptions } from "./compile.ts";
+import { runBundle } from "./run-bundle.ts";
 import { runRun, type RunCommandOptions } from "./run.ts";
 import { runTrain, type TrainOptions } from "./train.ts";
 import { runFmt } from "./fmt.ts";
 import { UsageError } from "./io.ts";
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 export const EXIT = { ok: 0, diagnostics: 1, usage: 2, internal: 3 } as const;
 
@@ -62,20 +73,46 @@ function program(io: Output, setStatus: (code: number) => void): Command {
     .action((spec: string, options: InitOptions) => setStatus(runInit(spec, options, io)));
 
   cli
-    .command("run")
-    .description("run a model on the reference interpreter and print its outputs as JSON")
+    .command("compile")
+    .description(
+      "write a model's bundle: manifest, plans, WGSL kernels, graph, weights and typed glue",
+    )
     .argument("<spec>", "the .rnn file")
-    .requiredOption("--weights <file>", "weights (.safetensors, rnnc parameter names)")
+    .requiredOption("-o, --output <dir>", "the bundle folder (replaced atomically)")
+    .option("--model <name>", "the model, when the file has several")
+    .option("--batch <n>", `most sequences per run (default ${DEFAULT_LIMITS.batch})`)
+    .option(
+      "--steps <limits>",
+      `most steps per time axis, e.g. T=100,S=20 (default ${DEFAULT_LIMITS.steps})`,
+    )
+    .option("--weights <file>", "weights to bundle (.safetensors) instead of initial ones")
+    .option("--seed <n>", "seed of the initial weights and of sampling decoders (default 0)")
+    .action(async (spec: string, options: CompileOptions) =>
+      setStatus(await runCompile(spec, options, io)),
+    );
+
+  cli
+    .command("run")
+    .description(
+      "run a bundle folder (rnnc compile), or a spec on the reference interpreter; print the outputs as JSON",
+    )
+    .argument("<spec-or-bundle>", "a bundle folder, or a .rnn file (then --weights is needed)")
     .requiredOption(
       "--input <file>",
       'inputs (.json: {"inputs": {"x": [...]}, "lengths": {"T": [...]}})',
     )
-    .option("--model <name>", "the model to run, when the file has several")
-    .option("--precision <p>", "float64 (default) or float32")
-    .option("--mode <m>", "infer (default) or train (decoders read their teacher sequences)")
-    .option("--seed <n>", "seed of sampling decoders (default 0)")
+    .option("--backend <name>", "bundles: webgpu, cpu or reference (default: webgpu, else cpu)")
+    .option("--weights <file>", "specs: weights (.safetensors, rnnc parameter names)")
+    .option("--model <name>", "specs: the model to run, when the file has several")
+    .option("--precision <p>", "specs: float64 (default) or float32")
+    .option("--mode <m>", "specs: infer (default) or train (decoders read their teacher sequences)")
+    .option("--seed <n>", "specs: seed of sampling decoders (default 0)")
     .option("--output <file>", "write the JSON here (atomically) instead of printing it")
-    .action((spec: string, options: RunCommandOptions) => setStatus(runRun(spec, options, io)));
+    .action(async (target: string, options: RunCommandOptions) =>
+      setStatus(
+        isDirectory(target) ? await runBundle(target, options, io) : runRun(target, options, io),
+      ),
+    );
 
   cli
     .command("train")

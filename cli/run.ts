@@ -10,6 +10,7 @@
 import type { CheckedModel } from "../compiler/check/index.ts";
 import { encoderStateSlots, stateSlotName } from "../compiler/passes/lower-encode.ts";
 import { RUN_CODES, runReference, RunError } from "../compiler/driver/run-model.ts";
+import { flattenNested, NestedInputError, type InputType } from "../runtime/bundle/nested.ts";
 import { tensor, toNested, type Tensor } from "../runtime/reference/tensor.ts";
 import { WeightsError } from "../runtime/weights/errors.ts";
 import { readSafetensorsFileSync } from "../runtime/weights/safetensors-file.ts";
@@ -18,8 +19,9 @@ import { readText, UsageError, writeTextAtomic } from "./io.ts";
 import { loadModel } from "./spec.ts";
 
 export interface RunCommandOptions {
-  readonly weights: string;
+  readonly weights?: string;
   readonly input: string;
+  readonly backend?: string;
   readonly model?: string;
   readonly precision?: string;
   readonly mode?: string;
@@ -27,17 +29,12 @@ export interface RunCommandOptions {
   readonly output?: string;
 }
 
-class InputFileError extends Error {
+export class InputFileError extends Error {
   readonly code = RUN_CODES.badInputFile;
 }
 
-type Nested = number | Nested[];
-
 /** The type of a model input, or of an encoder's initial state (`enc.initial_state.l0.h`). */
-function inputType(
-  model: CheckedModel,
-  name: string,
-): { dtype: "int" | "float"; time?: string; dims: readonly number[] } {
+function inputType(model: CheckedModel, name: string): InputType {
   const input = model.inputs.find((i) => i.name === name);
   if (input) return input.type;
   const slot = encoderStateSlots(model.encoders.values()).find(
@@ -56,51 +53,20 @@ function toTensor(
   model: CheckedModel,
 ): { tensor: Tensor; lengths?: number[] } {
   const type = inputType(model, name);
-  const where = (path: number[]) => `input '${name}'${path.map((i) => `[${i}]`).join("")}`;
-  const rank = 1 + (type.time ? 1 : 0) + type.dims.length;
-  const check = (v: unknown, depth: number, path: number[]): Nested => {
-    if (depth === rank) {
-      if (typeof v !== "number" || !Number.isFinite(v))
-        throw new InputFileError(`${where(path)}: expected a number, got ${JSON.stringify(v)}`);
-      if (type.dtype === "int" && !Number.isInteger(v))
-        throw new InputFileError(`${where(path)}: expected a whole number (a token id), got ${v}`);
-      return v;
-    }
-    if (!Array.isArray(v))
-      throw new InputFileError(
-        `${where(path)}: expected an array (the input is ${type.dtype}[${["B", ...(type.time ? [type.time] : []), ...type.dims].join(", ")}]), got ${JSON.stringify(v)?.slice(0, 40)}`,
-      );
-    return v.map((x, i) => check(x, depth + 1, [...path, i]));
-  };
-  const nested = check(value, 0, []) as Nested[];
-  const batch = nested.length;
-  if (batch === 0) throw new InputFileError(`input '${name}': the batch is empty`);
-  const lengths = type.time ? nested.map((seq) => (seq as Nested[]).length) : undefined;
-  const steps = lengths ? Math.max(...lengths) : 0;
-  const shape = [batch, ...(type.time ? [steps] : []), ...type.dims];
-  const flat: number[] = [];
-  const perStep = type.dims.reduce((a, b) => a * b, 1);
-  const flatten = (v: Nested, depth: number, path: number[]) => {
-    if (depth === rank) return void flat.push(v as number);
-    const items = v as Nested[];
-    const expected =
-      depth === 0
-        ? batch
-        : depth === 1 && type.time
-          ? items.length
-          : type.dims[depth - 1 - (type.time ? 1 : 0)];
-    if (items.length !== expected)
-      throw new InputFileError(`${where(path)}: expected ${expected} values, got ${items.length}`);
-    items.forEach((x, i) => flatten(x, depth + 1, [...path, i]));
-    if (depth === 1 && type.time)
-      for (let pad = items.length; pad < steps; pad++)
-        flat.push(...new Array<number>(perStep).fill(0));
-  };
-  flatten(nested, 0, []);
-  return { tensor: tensor(type.dtype, shape, flat), lengths };
+  try {
+    const flat = flattenNested(name, type, value);
+    return { tensor: tensor(type.dtype, flat.shape, flat.values), lengths: flat.lengths };
+  } catch (e) {
+    if (e instanceof NestedInputError) throw new InputFileError(e.message);
+    throw e;
+  }
 }
 
-function readInputs(path: string, model: CheckedModel) {
+/** An input file's raw parts: the inputs by name and the lengths given, unchecked. */
+export function readInputFile(path: string): {
+  inputs: Record<string, unknown>;
+  lengths: Record<string, number[]>;
+} {
   let json: unknown;
   try {
     json = JSON.parse(readText(path));
@@ -111,16 +77,9 @@ function readInputs(path: string, model: CheckedModel) {
   if (typeof json !== "object" || json === null || Array.isArray(json))
     throw new InputFileError(`${path}: expected an object {"inputs": {...}, "lengths": {...}}`);
   const record = json as Record<string, unknown>;
-  const raw = (record.inputs ?? record) as Record<string, unknown>;
-  const inputs = new Map<string, Tensor>();
+  const inputs = { ...((record.inputs ?? record) as Record<string, unknown>) };
+  if (record.inputs === undefined) delete inputs.lengths;
   const lengths: Record<string, number[]> = {};
-  for (const [name, value] of Object.entries(raw)) {
-    if (name === "lengths" && record.inputs === undefined) continue;
-    const converted = toTensor(name, value, model);
-    inputs.set(name, converted.tensor);
-    const axis = inputType(model, name).time;
-    if (axis && converted.lengths) lengths[axis] = converted.lengths;
-  }
   const given = record.lengths;
   if (given !== undefined) {
     if (typeof given !== "object" || given === null)
@@ -134,6 +93,19 @@ function readInputs(path: string, model: CheckedModel) {
   return { inputs, lengths };
 }
 
+function readInputs(path: string, model: CheckedModel) {
+  const file = readInputFile(path);
+  const inputs = new Map<string, Tensor>();
+  const lengths: Record<string, number[]> = {};
+  for (const [name, value] of Object.entries(file.inputs)) {
+    const converted = toTensor(name, value, model);
+    inputs.set(name, converted.tensor);
+    const axis = inputType(model, name).time;
+    if (axis && converted.lengths) lengths[axis] = converted.lengths;
+  }
+  return { inputs, lengths: { ...lengths, ...file.lengths } };
+}
+
 export function runRun(spec: string, options: RunCommandOptions, io: Output): number {
   const precision = options.precision ?? "float64";
   if (precision !== "float64" && precision !== "float32")
@@ -145,11 +117,13 @@ export function runRun(spec: string, options: RunCommandOptions, io: Output): nu
   if (!Number.isInteger(seed) || seed < 0)
     throw new UsageError(`--seed must be a whole number, got '${options.seed}'`);
 
+  const weightsPath = options.weights;
+  if (!weightsPath) throw new UsageError("running a spec needs --weights FILE.safetensors");
   const model = loadModel(spec, options.model, io);
   if (!model) return 1;
   try {
     const { inputs, lengths } = readInputs(options.input, model);
-    const weights = readSafetensorsFileSync(options.weights).tensors;
+    const weights = readSafetensorsFileSync(weightsPath).tensors;
     const result = runReference(model, { inputs, lengths, weights }, { precision, mode, seed });
     const outputs = Object.fromEntries(
       Object.entries(result.outputs).map(([name, t]) => [name, toNested(t)]),

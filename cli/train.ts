@@ -10,11 +10,7 @@ import { join } from "node:path";
 import cliProgress from "cli-progress";
 import type { CheckedModel } from "../compiler/check/index.ts";
 import { vocabularies } from "../compiler/driver/run-model.ts";
-import {
-  cpuRunner,
-  ReferenceEngine,
-  TrainingEngine,
-} from "../compiler/driver/training-engine.ts";
+import { cpuRunner, ReferenceEngine, TrainingEngine } from "../compiler/driver/training-engine.ts";
 import {
   batches,
   DataError,

@@ -1,0 +1,78 @@
+/**
+ * What each backend of a bundle runs, built in one place per backend so that the schedule of
+ * one can change without touching the rest of the bundle writer:
+ *
+ * - `webgpuPlan`: the WebGPU execution plan (today the naive schedule, one dispatch per op of
+ *   the unrolled graph; the fused planner will take the scan-form graph instead);
+ * - `cpuPlan`: the plan of the CPU executor (runtime/cpu), the naive schedule;
+ * - `referenceGraph`: the IR for the reference interpreter, in scan form (the graph after
+ *   hoisting, before unrolling): it evaluates the same as the unrolled graph and its size
+ *   does not grow with the step limit.
+ *
+ * `limits` are the batch and padded steps the plans are built for; `initialStates` makes the
+ * encoders' initial states inputs (the one-step plans of streaming).
+ */
+import type { CheckedModel } from "../check/model.ts";
+import { planGraph } from "../codegen/wgsl/plan-graph.ts";
+import type { Graph } from "../ir/graph.ts";
+import { compileModel } from "../pipeline.ts";
+import type { Plan } from "../../runtime/webgpu/plan.ts";
+
+export interface BundleLimits {
+  readonly batch: number;
+  readonly steps: Readonly<Record<string, number>>;
+}
+
+export interface PlanOptions {
+  /** Seed of sampling decoders. */
+  readonly seed?: number;
+  readonly initialStates?: ReadonlySet<string>;
+}
+
+function lowered(
+  model: CheckedModel,
+  limits: BundleLimits,
+  options: PlanOptions,
+  until?: string,
+): Graph {
+  return compileModel(model, {
+    batch: limits.batch,
+    steps: limits.steps,
+    mode: "infer",
+    seed: options.seed,
+    initialStates: options.initialStates,
+    until,
+  });
+}
+
+/** One dispatch per op of the unrolled graph. */
+function naivePlan(model: CheckedModel, limits: BundleLimits, options: PlanOptions): Plan {
+  return planGraph(lowered(model, limits, options));
+}
+
+/** The WebGPU plan of `model` at `limits`. */
+export function webgpuPlan(
+  model: CheckedModel,
+  limits: BundleLimits,
+  options: PlanOptions = {},
+): Plan {
+  return naivePlan(model, limits, options);
+}
+
+/** The CPU executor's plan of `model` at `limits`. */
+export function cpuPlan(
+  model: CheckedModel,
+  limits: BundleLimits,
+  options: PlanOptions = {},
+): Plan {
+  return naivePlan(model, limits, options);
+}
+
+/** The reference interpreter's graph of `model` at `limits` (scan form). */
+export function referenceGraph(
+  model: CheckedModel,
+  limits: BundleLimits,
+  options: PlanOptions = {},
+): Graph {
+  return lowered(model, limits, options, "hoist-input-projections");
+}

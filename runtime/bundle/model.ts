@@ -1,0 +1,223 @@
+/**
+ * A loaded bundle: `BundleModel.load(dir or URL, {backend})`, then `run` on whole batches of
+ * variable-length sequences, `stream()` one step at a time with the recurrent state kept by
+ * the backend (on the device for WebGPU), and `generate` for models that decode. The
+ * generated glue (`<model>.ts`) is a typed face over this class; it needs only runtime/.
+ */
+import { acquireDevice, NoWebGpuAdapterError } from "../webgpu/device.ts";
+import type { Tensor as StoredTensor } from "../weights/safetensors.ts";
+import {
+  cpuEngine,
+  referenceEngine,
+  webgpuEngine,
+  type BackendName,
+  type Carry,
+  type Engine,
+  type EngineOutput,
+} from "./engines.ts";
+import { BUNDLE_CODES, BundleError } from "./errors.ts";
+import { admitFeeds, type InputValue } from "./feeds.ts";
+import { bundleReader, type BundleLocation, type FileReader } from "./files.ts";
+import { loadGraph, loadKernels, loadManifest, loadPlan, loadWeights } from "./load.ts";
+import type { Manifest, TensorSpec } from "./manifest.ts";
+
+export interface LoadOptions {
+  /** "auto" (default): WebGPU when an adapter exists, else the CPU with a note. */
+  readonly backend?: BackendName | "auto";
+  /** A WebGPU device to use instead of acquiring one. */
+  readonly device?: GPUDevice;
+  /** Where the CPU fallback note goes (default: console.warn). */
+  readonly onNote?: (message: string) => void;
+}
+
+export interface RunOptions {
+  /** Each sequence's length per time axis (default: the ragged lengths, or the padded length). */
+  readonly lengths?: Readonly<Record<string, readonly number[]>>;
+}
+
+export type Inputs = Readonly<Record<string, InputValue>>;
+
+/** A float output: Float32Array on WebGPU and the CPU, Float64Array on the reference. */
+export interface FloatOutput {
+  readonly shape: readonly number[];
+  readonly data: Float32Array | Float64Array;
+}
+
+export interface IntOutput {
+  readonly shape: readonly number[];
+  readonly data: Int32Array;
+}
+export type Outputs = Record<string, EngineOutput>;
+
+/** Rows [0, batch) and steps [0, steps) of a [limitB, limitT?, ...] output. */
+function slice(out: EngineOutput, batch: number, steps: number | undefined): EngineOutput {
+  const [limitB, ...rest] = out.shape;
+  const timed = steps !== undefined && rest.length > 0;
+  const limitT = timed ? rest[0]! : 1;
+  const t = timed ? steps : 1;
+  const inner = rest.slice(timed ? 1 : 0).reduce((a, b) => a * b, 1);
+  const data = new (out.data.constructor as Float32ArrayConstructor)(batch * t * inner);
+  for (let b = 0; b < Math.min(batch, limitB!); b++)
+    data.set(out.data.subarray(b * limitT * inner, (b * limitT + t) * inner), b * t * inner);
+  return { shape: [batch, ...(timed ? [t] : []), ...rest.slice(timed ? 1 : 0)], data };
+}
+
+export class BundleModel {
+  private stepEngine: Promise<Engine> | undefined;
+
+  private constructor(
+    readonly manifest: Manifest,
+    readonly backend: BackendName,
+    private readonly engine: Engine,
+    private readonly makeStepEngine: (carry: Carry) => Promise<Engine>,
+    private readonly release: () => void,
+  ) {}
+
+  /** Loads the bundle at `location` (a folder, or its URL) on a backend. */
+  static async load(location: BundleLocation, options: LoadOptions = {}): Promise<BundleModel> {
+    const read = bundleReader(location);
+    const manifest = await loadManifest(read);
+    const weights = await loadWeights(read, manifest);
+    let backend = options.backend ?? "auto";
+    let device = options.device;
+    let release = () => {};
+    if (backend === "auto" || (backend === "webgpu" && !device)) {
+      try {
+        device ??= (await acquireDevice({ label: `rnnc ${manifest.model}` })).device;
+        if (!options.device) release = () => device!.destroy();
+        backend = "webgpu";
+      } catch (e) {
+        if (!(e instanceof NoWebGpuAdapterError)) throw e;
+        if (backend === "webgpu")
+          throw new BundleError(BUNDLE_CODES.backendUnavailable, `backend webgpu: ${e.message}`);
+        (options.onNote ?? console.warn)(
+          `note: no WebGPU adapter here, so ${manifest.model} runs on the CPU backend (${e.message.split(". ")[0]})`,
+        );
+        backend = "cpu";
+      }
+    }
+    const make = await engineMaker(read, manifest, backend, weights, device);
+    const engine = await make(manifest.backends[backend].run, {});
+    const step = manifest.backends[backend].step;
+    const makeStep = (carry: Carry) =>
+      step
+        ? make(step, carry)
+        : Promise.reject(new BundleError(BUNDLE_CODES.unsupported, "no step plan"));
+    return new BundleModel(manifest, backend, engine, makeStep, release);
+  }
+
+  /** Runs whole sequences: at most `limits.batch` of them, of at most `limits.steps` steps. */
+  async run(inputs: Inputs, options: RunOptions = {}): Promise<Outputs> {
+    const { manifest } = this;
+    const feeds = admitFeeds(manifest.inputs, inputs, options.lengths, manifest.limits);
+    const raw = await this.engine.run(feeds.host);
+    const out: Outputs = {};
+    for (const spec of manifest.outputs)
+      out[spec.name] = slice(
+        raw[spec.name]!,
+        feeds.batch,
+        spec.time ? feeds.steps[spec.time] : undefined,
+      );
+    return out;
+  }
+
+  /** Decodes on the device in one submission (one-to-many and encoder-decoder models). */
+  generate(inputs: Inputs, options: RunOptions = {}): Promise<Outputs> {
+    if (!this.manifest.generates)
+      throw new BundleError(
+        BUNDLE_CODES.unsupported,
+        `model ${this.manifest.model} does not decode; use run`,
+      );
+    return this.run(inputs, options);
+  }
+
+  /**
+   * A stream: one step at a time, the encoders' states kept between steps by the backend.
+   * Streams of one model share its step plan: a new stream restarts from zero states.
+   */
+  stream(): BundleStream {
+    const stream = this.manifest.stream;
+    if (!stream)
+      throw new BundleError(
+        BUNDLE_CODES.unsupported,
+        `model ${this.manifest.model} cannot stream: only models whose encoders all run forwards (no bidirectional encoder, no decoder) over one time axis can`,
+      );
+    this.stepEngine ??= this.makeStepEngine(
+      Object.fromEntries(stream.states.map((s) => [s.input, s.output])),
+    );
+    // One stream at a time: a new one starts from zero states.
+    const engine = this.stepEngine.then((e) => (e.resetCarried(), e));
+    return new BundleStream(this.manifest, engine);
+  }
+
+  destroy(): void {
+    this.engine.destroy();
+    void this.stepEngine?.then((e) => e.destroy());
+    this.release();
+  }
+}
+
+async function engineMaker(
+  read: FileReader,
+  manifest: Manifest,
+  backend: BackendName,
+  weights: ReadonlyMap<string, StoredTensor>,
+  device: GPUDevice | undefined,
+): Promise<(path: string, carry: Carry) => Promise<Engine>> {
+  if (backend === "reference")
+    return async (path, carry) =>
+      referenceEngine(await loadGraph(read, manifest, path), weights, carry);
+  if (backend === "cpu")
+    return async (path, carry) =>
+      cpuEngine(await loadPlan(read, manifest, path, undefined), weights, carry);
+  const kernels = await loadKernels(read, manifest);
+  return async (path, carry) =>
+    webgpuEngine(
+      device!,
+      await loadPlan(read, manifest, path, kernels),
+      weights,
+      carry,
+      `${manifest.model} ${path}`,
+    );
+}
+
+/** One step at a time; the batch is fixed by the first step until `reset`. */
+export class BundleStream {
+  private batch: number | undefined;
+  private readonly specs: readonly TensorSpec[];
+
+  constructor(
+    private readonly manifest: Manifest,
+    private readonly engine: Promise<Engine>,
+  ) {
+    this.specs = manifest.inputs;
+  }
+
+  /** Feeds one step ([B, ...] for each [B, T, ...] input); returns that step's outputs. */
+  async step(inputs: Inputs): Promise<Outputs> {
+    const { limits, stream } = this.manifest;
+    const feeds = admitFeeds(this.specs, inputs, undefined, limits, true);
+    if (this.batch !== undefined && feeds.batch !== this.batch)
+      throw new BundleError(
+        BUNDLE_CODES.wrongShape,
+        `stream: batch ${feeds.batch}, but this stream started with batch ${this.batch} (reset() to start another)`,
+      );
+    this.batch = feeds.batch;
+    feeds.host[`lengths.${stream!.axis}`] = new Int32Array(limits.batch).fill(1);
+    const raw = await (await this.engine).run(feeds.host);
+    const out: Outputs = {};
+    for (const spec of this.manifest.outputs) {
+      const o = slice(raw[spec.name]!, feeds.batch, undefined);
+      // Per-step outputs are [B, 1, ...]: a step gives [B, ...].
+      const perStep = spec.time === stream!.axis;
+      out[spec.name] = perStep ? { shape: [o.shape[0]!, ...o.shape.slice(2)], data: o.data } : o;
+    }
+    return out;
+  }
+
+  /** Starts again from zero states (any batch). */
+  async reset(): Promise<void> {
+    this.batch = undefined;
+    (await this.engine).resetCarried();
+  }
+}
