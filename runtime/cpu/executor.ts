@@ -4,7 +4,9 @@
  * PlanExecutor (shared through runtime/webgpu/plan-io.ts), the same results within f32
  * rounding. Each plan buffer is one ArrayBuffer viewed as f32, i32 and u32, so buffers that
  * the plan shares (reshapes, same-type casts) are shared here too; each dispatch becomes a
- * closure over its typed arrays and decoded uniforms (kernels.ts), made once in `create`.
+ * closure over its typed arrays and decoded uniforms (kernels.ts), made once in `create`;
+ * a generated JavaScript kernel (a whole fused recurrence: js-kernel.ts) is built once per
+ * shader with `new Function` and bound to its dispatch's buffers the same way.
  * A run copies in the inputs (and any params whose arrays changed), calls every dispatch in
  * order and copies out only the outputs.
  *
@@ -24,6 +26,7 @@ import {
   type OutputTensor,
 } from "../webgpu/plan-io.ts";
 import { elementCount, UNIFORM_WORDS, type Plan } from "../webgpu/plan.ts";
+import { compileJsKernel } from "./js-kernel.ts";
 import { BINDINGS } from "./layouts.ts";
 import { KernelWordsError, KERNELS, type CpuBuffer, type Step } from "./kernels.ts";
 
@@ -85,12 +88,27 @@ export class CpuPlanExecutor {
    * Synchronous; `await` on it works as on PlanExecutor.create.
    */
   static create(plan: Plan, options: CpuExecutorOptions = {}): CpuPlanExecutor {
-    checkPlan(plan);
+    checkPlan(plan, ["wgsl", "js"]);
     const carries = carryPairs(plan, options.carry ?? {});
     const buffers = allocate(plan);
     const words = new Uint32Array(UNIFORM_WORDS);
+    const generated = new Map<number, (b: readonly CpuBuffer[]) => Step>();
     const steps = plan.dispatches.map((d, i) => {
       const shader = plan.shaders[d.shader]!;
+      if (shader.language === "js") {
+        let make = generated.get(d.shader);
+        if (!make) {
+          try {
+            make = compileJsKernel(shader.code);
+          } catch (e) {
+            badPlan(
+              `shader ${d.shader} (${shader.name}): ${e instanceof Error ? e.message : String(e)}`,
+            );
+          }
+          generated.set(d.shader, make);
+        }
+        return make(d.buffers.map((id) => buffers[id]!));
+      }
       const kernel = Object.hasOwn(KERNELS, shader.name) ? KERNELS[shader.name] : undefined;
       if (!kernel) badPlan(`dispatch ${i} (${d.label}): no CPU kernel for shader '${shader.name}'`);
       if (shader.layout.length !== BINDINGS[shader.name])

@@ -14,7 +14,6 @@
  * sample op's probabilities and running sum are f32, as in both.
  */
 import { activation } from "../reference/activations.ts";
-import { sampleUniform } from "../reference/rng.ts";
 import {
   CAST_MODES,
   FLOAT_BINARY_OPS,
@@ -27,6 +26,15 @@ import {
   SOFTMAX_OPS,
   UNARY_OPS,
 } from "./layouts.ts";
+import {
+  argmaxLanes,
+  layernormRows,
+  reduceLanes,
+  sampleRows,
+  softmaxLanes,
+  topkRows,
+  uniformFill,
+} from "./rows.ts";
 
 /** One plan buffer, viewed by every word type. */
 export interface CpuBuffer {
@@ -67,12 +75,6 @@ function rankOf(w: Words, at: number, max: number, family: string): number {
 
 function isNaN32(v: number): boolean {
   return v !== v;
-}
-
-/** a > b in PyTorch's max/argmax/topk order: NaN is greater than any number. */
-function greaterNaN(a: number, b: number): boolean {
-  if (a !== a) return b === b;
-  return a > b;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -167,7 +169,7 @@ function floatBinary(op: (typeof FLOAT_BINARY_OPS)[number]): Binary {
 }
 
 /** WGSL's i32 division: truncating, x / 0 = x, INT_MIN / -1 = INT_MIN (no trap). */
-function intBinary(op: (typeof INT_BINARY_OPS)[number]): Binary {
+export function intBinary(op: (typeof INT_BINARY_OPS)[number]): Binary {
   switch (op) {
     case "add":
       return (a, b) => (a + b) | 0;
@@ -455,32 +457,7 @@ function reduce(dtype: "f32" | "i32"): CpuKernel {
     if (op > REDUCE_OPS.max) throw new KernelWordsError(`reduce_${dtype}: op code ${op}`);
     const xs = x![dtype];
     const ys = y![dtype];
-    const greater = dtype === "f32" ? greaterNaN : (a: number, b: number) => a > b;
-    return () => {
-      for (let o = 0; o < outer; o++) {
-        const yb = o * inner;
-        const xb = o * n * inner;
-        if (op === REDUCE_OPS.max) {
-          for (let l = 0; l < inner; l++) ys[yb + l] = xs[xb + l]!;
-          for (let j = 1; j < n; j++) {
-            const row = xb + j * inner;
-            for (let l = 0; l < inner; l++) {
-              const v = xs[row + l]!;
-              if (greater(v, ys[yb + l]!)) ys[yb + l] = v;
-            }
-          }
-          continue;
-        }
-        // The typed array's store rounds (f32) or wraps (i32) each partial sum.
-        ys.fill(0, yb, yb + inner);
-        for (let j = 0; j < n; j++) {
-          const row = xb + j * inner;
-          for (let l = 0; l < inner; l++) ys[yb + l] = ys[yb + l]! + xs[row + l]!;
-        }
-        if (op === REDUCE_OPS.mean && dtype === "f32")
-          for (let l = 0; l < inner; l++) ys[yb + l] = ys[yb + l]! / n;
-      }
-    };
+    return () => reduceLanes(xs, 0, ys, 0, outer, n, inner, op);
   };
 }
 
@@ -489,112 +466,35 @@ function argmax(dtype: "f32" | "i32"): CpuKernel {
     const { n, inner, outer } = lanes(w);
     const xs = x![dtype];
     const ys = y!.i32;
-    const greater = dtype === "f32" ? greaterNaN : (a: number, b: number) => a > b;
-    return () => {
-      for (let o = 0; o < outer; o++) {
-        const yb = o * inner;
-        const xb = o * n * inner;
-        ys.fill(0, yb, yb + inner);
-        for (let j = 1; j < n; j++) {
-          const row = xb + j * inner;
-          for (let l = 0; l < inner; l++)
-            if (greater(xs[row + l]!, xs[xb + ys[yb + l]! * inner + l]!)) ys[yb + l] = j;
-        }
-      }
-    };
+    return () => argmaxLanes(xs, 0, ys, 0, outer, n, inner);
   };
 }
 
-/** The k largest of each row, largest first, ties in index order (k selections). */
 function topk(dtype: "f32" | "i32"): CpuKernel {
   return (w, [x, y]) => {
     const L = LAYOUTS.topk;
-    const rows = w.u32[L.count]!;
-    const n = w.u32[L.n]!;
-    const k = w.u32[L.k]!;
+    const [rows, n, k] = [w.u32[L.count]!, w.u32[L.n]!, w.u32[L.k]!];
     const xs = x![dtype];
     const ys = y!.i32;
-    const greater = dtype === "f32" ? greaterNaN : (a: number, b: number) => a > b;
-    const before = (va: number, ia: number, vb: number, ib: number) =>
-      greater(va, vb) || (!greater(vb, va) && ia < ib);
-    return () => {
-      for (let r = 0; r < rows; r++) {
-        const base = r * n;
-        let prev = 0;
-        for (let t = 0; t < k; t++) {
-          let best = n;
-          for (let j = 0; j < n; j++) {
-            const v = xs[base + j]!;
-            if (t > 0 && !before(xs[base + prev]!, prev, v, j)) continue;
-            if (best === n || before(v, j, xs[base + best]!, best)) best = j;
-          }
-          ys[r * k + t] = best;
-          prev = best;
-        }
-      }
-    };
+    return () => topkRows(xs, 0, ys, 0, rows, n, k);
   };
 }
 
-/** softmax / log_softmax along the axis, the maximum subtracted first, in float64. */
 const softmaxF32: CpuKernel = (w, [x, y]) => {
   const { n, inner, outer, op } = lanes(w);
   if (op > SOFTMAX_OPS.log_softmax) throw new KernelWordsError(`softmax_f32: op code ${op}`);
   const log = op === SOFTMAX_OPS.log_softmax;
   const xs = x!.f32;
   const ys = y!.f32;
-  const e = new Float64Array(n);
-  return () => {
-    for (let o = 0; o < outer; o++) {
-      for (let l = 0; l < inner; l++) {
-        const base = o * n * inner + l;
-        let max = -Infinity;
-        for (let j = 0; j < n; j++) {
-          const v = xs[base + j * inner]!;
-          if (v > max || v !== v) max = v;
-          if (max !== max) break;
-        }
-        let sum = 0;
-        for (let j = 0; j < n; j++) {
-          const v = Math.exp(xs[base + j * inner]! - max);
-          e[j] = v;
-          sum += v;
-        }
-        if (log) {
-          const logSum = Math.log(sum);
-          for (let j = 0; j < n; j++) ys[base + j * inner] = xs[base + j * inner]! - max - logSum;
-        } else {
-          const inv = 1 / sum;
-          for (let j = 0; j < n; j++) ys[base + j * inner] = e[j]! * inv;
-        }
-      }
-    }
-  };
+  return () => softmaxLanes(xs, 0, ys, 0, outer, n, inner, log);
 };
 
-/** (x - mean) / sqrt(biased variance + eps) over each row, in float64. */
 const layernormF32: CpuKernel = (w, [x, y]) => {
   const L = LAYOUTS.layernorm;
-  const rows = w.u32[L.count]!;
-  const n = w.u32[L.n]!;
-  const eps = w.f32[L.eps]!;
+  const [rows, n, eps] = [w.u32[L.count]!, w.u32[L.n]!, w.f32[L.eps]!];
   const xs = x!.f32;
   const ys = y!.f32;
-  return () => {
-    for (let r = 0; r < rows; r++) {
-      const off = r * n;
-      let sum = 0;
-      for (let j = 0; j < n; j++) sum += xs[off + j]!;
-      const mean = sum / n;
-      let sq = 0;
-      for (let j = 0; j < n; j++) {
-        const d = xs[off + j]! - mean;
-        sq += d * d;
-      }
-      const denom = Math.sqrt(sq / n + eps);
-      for (let j = 0; j < n; j++) ys[off + j] = (xs[off + j]! - mean) / denom;
-    }
-  };
+  return () => layernormRows(xs, 0, ys, 0, rows, n, eps);
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -688,68 +588,24 @@ const iotaU32: CpuKernel = (w, [y]) => {
   };
 };
 
-/** A draw in [0, 1) per element: sampleUniform(seed, step, flat index). */
+/** A draw in [0, 1) per element (rows.ts uniformFill). */
 const uniformF32: CpuKernel = (w, [step, y]) => {
   const L = LAYOUTS.uniform;
-  const count = w.u32[L.count]!;
-  const seed = w.u32[L.seed]!;
+  const [count, seed] = [w.u32[L.count]!, w.u32[L.seed]!];
   const s = step!.i32;
   const ys = y!.f32;
-  return () => {
-    const at = s[0]!;
-    for (let i = 0; i < count; i++) ys[i] = sampleUniform(seed, at, i);
-  };
+  return () => uniformFill(ys, 0, count, seed, s[0]!);
 };
 
-/**
- * One draw per row from softmax(logits / temperature): the first index whose running f32 sum
- * of f32 probabilities exceeds sampleUniform(seed, step, row); when rounding leaves the total
- * at or below it, the last index with a nonzero probability (0 if none).
- */
+/** One draw per row from softmax(logits / temperature) (rows.ts sampleRows). */
 const sampleF32: CpuKernel = (w, [logits, step, y]) => {
   const L = LAYOUTS.sample;
-  const rows = w.u32[L.count]!;
-  const v = w.u32[L.v]!;
-  const seed = w.u32[L.seed]!;
+  const [rows, v, seed] = [w.u32[L.count]!, w.u32[L.v]!, w.u32[L.seed]!];
   const t = w.f32[L.temperature]!;
   const xs = logits!.f32;
   const s = step!.i32;
   const ys = y!.i32;
-  const scaled = new Float64Array(v);
-  const e = new Float64Array(v);
-  const fround = Math.fround;
-  return () => {
-    const at = s[0]!;
-    for (let r = 0; r < rows; r++) {
-      let max = -Infinity;
-      for (let j = 0; j < v; j++) {
-        const sj = fround(xs[r * v + j]! / t);
-        scaled[j] = sj;
-        if (sj > max || sj !== sj) max = sj;
-      }
-      let sum = 0;
-      for (let j = 0; j < v; j++) {
-        const ej = Math.exp(scaled[j]! - max);
-        e[j] = ej;
-        sum += ej;
-      }
-      const inv = 1 / sum;
-      const u = sampleUniform(seed, at, r);
-      let choice = -1;
-      let lastNonzero = -1;
-      let cumulative = 0;
-      for (let j = 0; j < v; j++) {
-        const p = fround(e[j]! * inv);
-        if (p > 0) lastNonzero = j;
-        cumulative = fround(cumulative + p);
-        if (cumulative > u) {
-          choice = j;
-          break;
-        }
-      }
-      ys[r] = choice >= 0 ? choice : Math.max(lastNonzero, 0);
-    }
-  };
+  return () => sampleRows(xs, 0, ys, 0, rows, v, seed, t, s[0]!);
 };
 
 /** The kernel of every family the naive schedule emits, by the plan's shader name. */

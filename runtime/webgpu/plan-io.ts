@@ -12,6 +12,7 @@ import {
   type Plan,
   type PlanDType,
   type PlanSource,
+  type ShaderLanguage,
 } from "./plan.ts";
 
 export type HostArray = Float32Array | Int32Array;
@@ -62,14 +63,25 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** validatePlan, its PlanError turned into ExecutorError RNN4305. */
-export function checkPlan(plan: Plan): void {
+/**
+ * validatePlan, its PlanError turned into ExecutorError RNN4305; also RNN4305 for a shader in
+ * a language the executor does not run (a CPU plan's JavaScript kernels on WebGPU).
+ */
+export function checkPlan(plan: Plan, runs: readonly ShaderLanguage[] = ["wgsl"]): void {
   try {
     validatePlan(plan);
   } catch (e) {
     if (e instanceof PlanError) throw new ExecutorError(EXECUTOR_CODES.badPlan, e.message);
     throw e;
   }
+  plan.shaders.forEach((s, i) => {
+    const language = s.language ?? "wgsl";
+    if (!runs.includes(language))
+      throw new ExecutorError(
+        EXECUTOR_CODES.badPlan,
+        `invalid plan: shader ${i} (${s.name}) is ${language}, this executor runs ${runs.join(" and ")}`,
+      );
+  });
 }
 
 /** Checks one value against its plan entry; returns its data. */

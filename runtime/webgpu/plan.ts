@@ -49,6 +49,13 @@ export interface PlanBuffer {
 
 export type BindingAccess = "read" | "read_write";
 
+/**
+ * What a shader's `code` is: WGSL (the default), or "js": the body of a JavaScript factory
+ * that the CPU executor builds once (runtime/cpu/js-kernel.ts states its contract). An
+ * executor refuses a plan with a shader in a language it does not run.
+ */
+export type ShaderLanguage = "wgsl" | "js";
+
 export interface PlanShader {
   /** The kernel family, e.g. "zip_f32" (for logs and debugging). */
   readonly name: string;
@@ -56,6 +63,8 @@ export interface PlanShader {
   readonly entryPoint: string;
   /** The access of storage bindings 1, 2, ... (binding 0 is always the uniform block). */
   readonly layout: readonly BindingAccess[];
+  /** Absent: "wgsl". */
+  readonly language?: ShaderLanguage;
 }
 
 export interface PlanDispatch {
