@@ -96,18 +96,13 @@ export class CpuPlanExecutor {
     const steps = plan.dispatches.map((d, i) => {
       const shader = plan.shaders[d.shader]!;
       if (shader.language === "js") {
-        let make = generated.get(d.shader);
-        if (!make) {
-          try {
-            make = compileJsKernel(shader.code);
-          } catch (e) {
-            badPlan(
-              `shader ${d.shader} (${shader.name}): ${e instanceof Error ? e.message : String(e)}`,
-            );
-          }
-          generated.set(d.shader, make);
+        try {
+          let make = generated.get(d.shader);
+          if (!make) generated.set(d.shader, (make = compileJsKernel(shader.code)));
+          return make(d.buffers.map((id) => buffers[id]!));
+        } catch (e) {
+          badPlan(`dispatch ${i} (${d.label}): ${e instanceof Error ? e.message : String(e)}`);
         }
-        return make(d.buffers.map((id) => buffers[id]!));
       }
       const kernel = Object.hasOwn(KERNELS, shader.name) ? KERNELS[shader.name] : undefined;
       if (!kernel) badPlan(`dispatch ${i} (${d.label}): no CPU kernel for shader '${shader.name}'`);
