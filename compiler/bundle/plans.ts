@@ -4,7 +4,8 @@
  *
  * - `webgpuPlan`: the WebGPU execution plan (today the naive schedule, one dispatch per op of
  *   the unrolled graph; the fused planner will take the scan-form graph instead);
- * - `cpuPlan`: the plan of the CPU executor (runtime/cpu), the naive schedule;
+ * - `cpuPlan`: the plan of the CPU executor (runtime/cpu), planned from the scan form: one
+ *   generated JavaScript kernel per recurrence, the naive schedule elsewhere (codegen/js);
  * - `referenceGraph`: the IR for the reference interpreter, in scan form (the graph after
  *   hoisting, before unrolling): it evaluates the same as the unrolled graph and its size
  *   does not grow with the step limit.
@@ -13,6 +14,7 @@
  * encoders' initial states inputs (the one-step plans of streaming).
  */
 import type { CheckedModel } from "../check/model.ts";
+import { planCpu } from "../codegen/js/plan-cpu.ts";
 import { planGraph } from "../codegen/wgsl/plan-graph.ts";
 import type { Graph } from "../ir/graph.ts";
 import { compileModel } from "../pipeline.ts";
@@ -59,13 +61,13 @@ export function webgpuPlan(
   return naivePlan(model, limits, options);
 }
 
-/** The CPU executor's plan of `model` at `limits`. */
+/** The CPU executor's plan of `model` at `limits`: a generated kernel per recurrence. */
 export function cpuPlan(
   model: CheckedModel,
   limits: BundleLimits,
   options: PlanOptions = {},
 ): Plan {
-  return naivePlan(model, limits, options);
+  return planCpu(lowered(model, limits, options, "hoist-input-projections"));
 }
 
 /** The reference interpreter's graph of `model` at `limits` (scan form). */

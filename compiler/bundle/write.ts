@@ -36,12 +36,19 @@ export interface BundleOptions {
 
 const encoder = new TextEncoder();
 
-/** A plan as its file holds it: shader code moved out to kernels.wgsl (WebGPU) or dropped (CPU). */
+/**
+ * A plan as its file holds it: WGSL moved out to kernels.wgsl (WebGPU) or dropped (the CPU
+ * executor's naive kernels go by name); generated JavaScript kernels keep their code.
+ */
 function storedPlan(plan: Plan, kernelOf?: (s: PlanShader) => number): string {
   const stored: StoredPlan = {
     ...plan,
-    shaders: plan.shaders.map(({ code: _, ...s }, i) =>
-      kernelOf ? { ...s, kernel: kernelOf(plan.shaders[i]!) } : s,
+    shaders: plan.shaders.map(({ code, ...s }, i) =>
+      s.language === "js"
+        ? { ...s, code }
+        : kernelOf
+          ? { ...s, kernel: kernelOf(plan.shaders[i]!) }
+          : s,
     ),
   };
   return stableJson(stored, 2);

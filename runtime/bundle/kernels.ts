@@ -8,8 +8,14 @@
 import type { Plan, PlanShader } from "../webgpu/plan.ts";
 import { BUNDLE_CODES, BundleError } from "./errors.ts";
 
-/** A shader as a bundle's plan file stores it: without code, naming its kernel. */
-export type StoredShader = Omit<PlanShader, "code"> & { readonly kernel?: number };
+/**
+ * A shader as a bundle's plan file stores it: a WGSL shader without code, naming its kernel
+ * in kernels.wgsl; a generated JavaScript kernel of the CPU plan (language "js") with its code.
+ */
+export type StoredShader = Omit<PlanShader, "code"> & {
+  readonly kernel?: number;
+  readonly code?: string;
+};
 export type StoredPlan = Omit<Plan, "shaders"> & { readonly shaders: readonly StoredShader[] };
 
 const MARKER = /^\/\/ ── kernel (\d+): .* ──$/;
@@ -55,6 +61,8 @@ export function attachKernels(plan: StoredPlan, kernels: readonly string[], path
     ...plan,
     shaders: plan.shaders.map((s, i) => {
       const { kernel, ...shader } = s;
+      if (shader.language === "js" && typeof shader.code === "string")
+        return { ...shader, code: shader.code };
       if (kernel === undefined) return { ...shader, code: "" };
       const code = kernels[kernel];
       if (code === undefined)

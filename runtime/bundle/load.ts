@@ -58,7 +58,11 @@ export async function loadWeights(
   return tensors;
 }
 
-/** A plan file with its kernels put back (kernels.wgsl for WebGPU; the CPU needs no code). */
+/**
+ * A plan file with its kernels put back (kernels.wgsl for WebGPU; the CPU plan holds the code
+ * of its generated JavaScript kernels and needs no other). Each executor checks the shader
+ * languages it runs when it is created.
+ */
 export async function loadPlan(
   read: FileReader,
   manifest: Manifest,
@@ -69,7 +73,7 @@ export async function loadPlan(
   if (typeof stored !== "object" || stored === null || !Array.isArray(stored.shaders))
     throw new BundleError(BUNDLE_CODES.corruptFile, `${path}: not an execution plan`);
   const plan = attachKernels(stored, kernels ?? [], path);
-  checkPlan(plan);
+  checkPlan(plan, ["wgsl", "js"]);
   return plan;
 }
 
