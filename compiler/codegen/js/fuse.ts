@@ -10,6 +10,7 @@
  */
 import type { Node } from "../../ir/node.ts";
 import { dense, loop, type Access, type ArrayAccess } from "./access.ts";
+import type { Code } from "./code.ts";
 import { expression } from "./elementwise.ts";
 import { sameShape } from "../../../runtime/reference/tensor.ts";
 import type { KernelWriter } from "./scan-kernel.ts";
@@ -63,21 +64,28 @@ export class ElementwiseGroup {
     const outputs = new Map<Node, ArrayAccess>();
     for (const m of this.members)
       if (this.stored(m)) outputs.set(m, dense(w.output(m).array, m.shape));
-    loop(w.code, this.shape, [...leaves.values(), ...outputs.values()], (read) => {
+    const id = this.members[0]!.id;
+    const call = w.helper(`g${id}`, (code) => this.loop(code, leaves, outputs));
+    w.code.line(`${call};`);
+  }
+
+  private loop(code: Code, leaves: Map<Node, Access>, outputs: Map<Node, ArrayAccess>): void {
+    const w = this.w;
+    loop(code, this.shape, [...leaves.values(), ...outputs.values()], (read) => {
       const done = new Set<Node>();
       const value = (n: Node): string => {
         if (!this.inside.has(n)) return read(leaves.get(n)!);
         if (!done.has(n)) {
           done.add(n);
           const args = n.inputs.map(value);
-          w.code.line(`const e${n.id} = ${expression(n, args, w.constant)};`);
+          code.line(`const e${n.id} = ${expression(n, args, w.constant)};`);
         }
         return `e${n.id}`;
       };
       for (const m of this.members) {
         const v = value(m);
         const out = outputs.get(m);
-        if (out) w.code.line(`${read(out)} = ${v};`);
+        if (out) code.line(`${read(out)} = ${v};`);
       }
     });
   }

@@ -26,6 +26,8 @@ export interface OpContext {
    * matmul's operands, read without a conversion per use; once per run when invariant.
    */
   float64(node: Node, transpose: boolean): ArrayAccess;
+  /** A function of the factory with `body`'s code; returns its call (KernelWriter.helper). */
+  helper(name: string, body: (code: Code) => void): string;
   /** The value of an int scalar (a step index). */
   scalar(node: Node): string;
 }
@@ -41,7 +43,8 @@ const EMITTERS: Partial<Record<Node["op"], Emitter>> = {
   matmul(node, c) {
     const [a, b] = node.inputs as [Node, Node];
     const bt = c.float64(b, node.attrs.transposeB !== true);
-    emitMatmul(c.code, { a: c.float64(a, false), bt, y: c.output(node), exact: c.exact });
+    const operands = { a: c.float64(a, false), bt, y: c.output(node), exact: c.exact };
+    c.code.line(`${c.helper(`mm${node.id}`, (code) => emitMatmul(code, operands))};`);
   },
   sum: reduce,
   mean: reduce,

@@ -164,6 +164,18 @@ class KernelWriter {
     return a.kind === "literal" ? a.value : `${a.array}[${a.offset}]`;
   }
 
+  /**
+   * Declares `function name(t)` in the factory with `emit`'s code and returns its call: hot
+   * loops in small functions are optimised after a few calls, where one large run function
+   * would spend its first run in the interpreter.
+   */
+  helper(name: string, emit: (code: Code) => void): string {
+    const fn = new Code();
+    emit(fn);
+    this.factory.block(`function ${name}(t)`, () => this.factory.append(fn));
+    return `${name}(t)`;
+  }
+
   /** Emits the nodes of one section (prologue or step) in order. */
   section(nodes: readonly Node[]): void {
     const a = this.analysis;
@@ -185,6 +197,7 @@ class KernelWriter {
         output: (n) => this.output(n),
         float64: (n, transpose) => this.float64(n, transpose),
         scalar: (n) => this.scalar(n),
+        helper: (name, emit) => this.helper(name, emit),
       };
       emitOp(node, context);
     }
@@ -266,9 +279,10 @@ export function scanKernelSource(
   const code = new Code();
   code.append(f);
   code.block("return function run()", () => {
+    code.line("let t = 0;");
     code.append(prologue);
     code.block(`for (let s = 0; s < ${steps}; s++)`, () => {
-      code.line(`const t = ${reverse ? `${steps - 1} - s` : "s"};`);
+      code.line(`t = ${reverse ? `${steps - 1} - s` : "s"};`);
       code.line("T[0] = t;");
       code.append(step);
     });
