@@ -236,15 +236,18 @@ export class PlanExecutor {
     writes: ReadonlyMap<number, HostArray>,
   ): Promise<Record<string, OutputTensor>> {
     const { device, plan } = this;
+    let paramsChanged = false;
     for (const [id, data] of writes) {
       const place = this.places[id]!;
       device.queue.writeBuffer(place.buffer, place.offset, data);
+      paramsChanged ||= plan.buffers[id]!.role === "param";
     }
     const encoder = device.createCommandEncoder({ label: "rnnc run" });
     if (plan.dispatches.length > 0) {
       const pass = encoder.beginComputePass();
       let current = -1;
       plan.dispatches.forEach((d, i) => {
+        if (d.when === "params" && !paramsChanged) return;
         if (d.shader !== current) {
           pass.setPipeline(this.pipelines[d.shader]!);
           current = d.shader;

@@ -77,6 +77,11 @@ export interface PlanDispatch {
   readonly workgroups: readonly [number, number, number];
   /** What it computes, e.g. "%12 add" (the IR node id and op). */
   readonly label: string;
+  /**
+   * "params": it computes only from parameters (e.g. concatenated gate weights), so a run
+   * encodes it only when parameters were written since the last run, before the others.
+   */
+  readonly when?: "params";
 }
 
 export interface PlanTensor {

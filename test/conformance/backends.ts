@@ -4,11 +4,14 @@
  * on the CPU executor (runtime/cpu) or a WebGPU device (runtime/webgpu). The oracle is the
  * reference interpreter in float32.
  *
- * `describeBackends` declares the same tests once per backend: "cpu" always, "webgpu" through
+ * `describeBackends` declares the same tests once per backend: "cpu" always; "webgpu" (the
+ * naive schedule) and "webgpu-fused" (the fused schedule, planned from the scan form) through
  * describeWebGpu (skipped without an adapter, a failure under CI=true).
  */
 import { describe } from "vitest";
 import { planGraph, type PlannableGraph } from "../../compiler/codegen/wgsl/plan-graph.ts";
+import { scheduleWebGpu } from "../../compiler/codegen/wgsl/schedule.ts";
+import type { Graph } from "../../compiler/ir/graph.ts";
 import { CpuPlanExecutor } from "../../runtime/cpu/executor.ts";
 import type { EvaluableGraph } from "../../runtime/reference/interpreter.ts";
 import type { Tensor } from "../../runtime/reference/tensor.ts";
@@ -20,11 +23,18 @@ import { describeWebGpu } from "../support/webgpu.ts";
 
 export type { Feeds };
 
-export type BackendName = "cpu" | "webgpu";
+export type BackendName = "cpu" | "webgpu" | "webgpu-fused";
+
+/** What a backend runs: the unrolled graph, and the scan form where the case has one. */
+export interface Runnable {
+  readonly graph: Graph;
+  readonly scanForm?: Graph;
+  readonly feeds: Feeds;
+}
 
 export interface Backend {
   readonly name: BackendName;
-  run(graph: PlannableGraph, feeds: Feeds): Promise<Record<string, OutputTensor>>;
+  run(prepared: Runnable): Promise<Record<string, OutputTensor>>;
 }
 
 /** The oracle: the reference interpreter, float32. */
@@ -42,16 +52,34 @@ function planOf(graph: PlannableGraph): Plan {
 
 export const cpuBackend: Backend = {
   name: "cpu",
-  run: (graph, feeds) =>
+  run: ({ graph, feeds }) =>
     CpuPlanExecutor.create(planOf(graph)).run(hostRecord(feeds.inputs), hostRecord(feeds.params)),
 };
 
-export function webGpuBackend(device: GPUDevice): Backend {
+/** Kinds of schedule the fused backend ran, for its summary. */
+export const fusedKinds = { fused: 0, naive: [] as string[] };
+
+function fusedPlanOf(prepared: Runnable): Plan {
+  const source = prepared.scanForm ?? prepared.graph;
+  let plan = plans.get(source);
+  if (!plan) {
+    const schedule = scheduleWebGpu(source);
+    if (schedule.kind === "fused") fusedKinds.fused++;
+    else fusedKinds.naive.push(schedule.reason ?? "");
+    plans.set(source, (plan = schedule.plan));
+  }
+  return plan;
+}
+
+/** WebGPU with the naive schedule (`fused` false) or the fused one. */
+export function webGpuBackend(device: GPUDevice, fused = false): Backend {
   return {
-    name: "webgpu",
-    async run(graph, feeds) {
-      const executor = await PlanExecutor.create(device, planOf(graph));
+    name: fused ? "webgpu-fused" : "webgpu",
+    async run(prepared) {
+      const plan = fused ? fusedPlanOf(prepared) : planOf(prepared.graph);
+      const executor = await PlanExecutor.create(device, plan);
       try {
+        const { feeds } = prepared;
         return await executor.run(hostRecord(feeds.inputs), hostRecord(feeds.params));
       } finally {
         executor.destroy();
@@ -61,10 +89,17 @@ export function webGpuBackend(device: GPUDevice): Backend {
 }
 
 /** Declares `body`'s tests once per backend; `backend()` is valid inside tests. */
-export function describeBackends(name: string, body: (backend: () => Backend) => void): void {
-  describe(`${name} (cpu)`, () => body(() => cpuBackend));
+export function describeBackends(
+  name: string,
+  body: (backend: () => Backend, kind: BackendName) => void,
+): void {
+  describe(`${name} (cpu)`, () => body(() => cpuBackend, "cpu"));
   describeWebGpu(`${name} (webgpu)`, (gpu) => {
     let backend: Backend | undefined;
-    body(() => (backend ??= webGpuBackend(gpu().device)));
+    body(() => (backend ??= webGpuBackend(gpu().device)), "webgpu");
+  });
+  describeWebGpu(`${name} (webgpu, fused schedule)`, (gpu) => {
+    let backend: Backend | undefined;
+    body(() => (backend ??= webGpuBackend(gpu().device, true)), "webgpu-fused");
   });
 }

@@ -36,7 +36,10 @@ export const ATOL = 1e-4;
 export type Group = "fixture" | "backward" | "stdlib" | "example" | "decoder";
 
 export interface Prepared {
+  /** The unrolled graph (the reference runs it, and the naive schedule). */
   readonly graph: Graph;
+  /** The same model before unrolling (the fused schedule's input); absent for gradients. */
+  readonly scanForm?: Graph;
   readonly feeds: Feeds;
   /**
    * Token outputs and the logits each token was chosen from ([...tokens.shape, vocab]): where
@@ -65,7 +68,7 @@ interface ModelRun {
 }
 
 /** The unrolled graph and its feeds, as runReference builds them. */
-function prepareRun(run: ModelRun): { graph: Graph; feeds: Feeds } {
+function prepareRun(run: ModelRun): { graph: Graph; scanForm: Graph; feeds: Feeds } {
   const steps: Record<string, number> = {};
   const inputs: Record<string, Tensor> = {};
   for (const [name, t] of run.inputs) inputs[name] = t;
@@ -77,17 +80,19 @@ function prepareRun(run: ModelRun): { graph: Graph; feeds: Feeds } {
     const lengths = run.lengths?.[axis] ?? Array<number>(run.batch).fill(steps[axis]);
     inputs[`lengths.${axis}`] = tensor("int", [run.batch], lengths);
   }
-  const graph = compileModel(run.model, {
+  const options = {
     batch: run.batch,
     steps,
     mode: run.mode,
     seed: run.seed ?? 0,
     initialStates: new Set([...run.inputs.keys()].filter((n) => n.includes(".initial_state."))),
-  });
+  };
+  const graph = compileModel(run.model, options);
+  const scanForm = compileModel(run.model, { ...options, until: "hoist-input-projections" });
   if (graph.inputs.has("rng.step")) inputs["rng.step"] = tensor("int", [], [0]);
   const params: Record<string, Tensor> = {};
   for (const p of run.model.params) params[p.name] = fromStored(run.weights.get(p.name)!);
-  return { graph, feeds: { inputs, params } };
+  return { graph, scanForm, feeds: { inputs, params } };
 }
 
 /** Pairs every int output [...S] with a float output [...S, V] of the same graph. */
@@ -108,8 +113,8 @@ function decisionsOf(graph: Graph): Prepared["decisions"] {
 }
 
 function model(run: ModelRun, sanity?: Prepared["sanity"]): Prepared {
-  const { graph, feeds } = prepareRun(run);
-  return { graph, feeds, decisions: decisionsOf(graph), sanity };
+  const { graph, scanForm, feeds } = prepareRun(run);
+  return { graph, scanForm, feeds, decisions: decisionsOf(graph), sanity };
 }
 
 // ---- PyTorch fixtures, forward and backward ----

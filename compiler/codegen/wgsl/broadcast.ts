@@ -5,6 +5,7 @@
  * (same shapes, a bias row, a per-row scale) become rank 1 or 2 and any rank fits the
  * kernels' MAX_RANK as long as the broadcast pattern itself is simple enough.
  */
+import { strides as rowMajorStrides } from "../../../runtime/reference/tensor.ts";
 
 export const MAX_RANK = 8;
 
@@ -12,16 +13,6 @@ export interface Broadcast {
   readonly dims: number[];
   /** strides[k][a]: operand k's step along result axis a. */
   readonly strides: number[][];
-}
-
-function rowMajorStrides(shape: readonly number[]): number[] {
-  const out = new Array<number>(shape.length);
-  let s = 1;
-  for (let a = shape.length - 1; a >= 0; a--) {
-    out[a] = s;
-    s *= shape[a]!;
-  }
-  return out;
 }
 
 /** The broadcast of `operands` to `out` (a shape they all broadcast to), simplified. */

@@ -10,8 +10,13 @@ function shape(s: readonly number[]): string {
 
 /** One line per dispatch: kernel, IR node, buffers bound, workgroups. */
 export function describeSchedule(plan: Plan): string {
+  const params = plan.dispatches.filter((d) => d.when === "params").length;
+  const perRun = plan.dispatches.length - params;
+  const fused = plan.shaders.some((s) => s.code.startsWith("// rnnc fused kernel"));
   const lines = [
-    `naive schedule: ${plan.dispatches.length} dispatches, ${plan.shaders.length} shaders, ${plan.buffers.length} buffers`,
+    `${fused ? "fused" : "naive"} schedule: ${perRun} dispatches per run` +
+      (params > 0 ? ` (+${params} after new parameters)` : "") +
+      `, ${plan.shaders.length} shaders, ${plan.buffers.length} buffers`,
   ];
   plan.dispatches.forEach((d, i) => {
     const bound = d.buffers.map((id) => {
@@ -19,7 +24,7 @@ export function describeSchedule(plan: Plan): string {
       return `${id}:${b.dtype}${shape(b.shape)}`;
     });
     lines.push(
-      `  ${String(i).padStart(5)} ${plan.shaders[d.shader]!.name.padEnd(14)} ${d.label.padEnd(18)} ${bound.join(" ")} groups ${shape(d.workgroups)}`,
+      `  ${String(i).padStart(5)} ${plan.shaders[d.shader]!.name.padEnd(16)} ${d.label.padEnd(18)} ${bound.join(" ")} groups ${shape(d.workgroups)}${d.when === "params" ? " (params)" : ""}`,
     );
   });
   return lines.join("\n");

@@ -64,7 +64,7 @@ export const INT_COMPARE_OPS = {
   equal: "select(0.0, 1.0, a == b)",
 } as const;
 
-const FLOORDIV: WgslFn = {
+export const FLOORDIV: WgslFn = {
   name: "rn_floordiv",
   code: `
 fn rn_floordiv(a: i32, b: i32) -> i32 {
@@ -74,7 +74,7 @@ fn rn_floordiv(a: i32, b: i32) -> i32 {
 }`,
 };
 
-const MOD: WgslFn = {
+export const MOD: WgslFn = {
   name: "rn_mod",
   code: `
 fn rn_mod(a: i32, b: i32) -> i32 {

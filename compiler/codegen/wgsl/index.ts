@@ -1,7 +1,8 @@
 /**
- * WGSL code generation. Today: the naive schedule, one dispatch per IR op of an unrolled
- * graph (plan-graph.ts), built from a small catalogue of kernel families shared by every
- * shape. Fused kernels will be planned beside it and compared with it.
+ * WGSL code generation: the fused schedule (fused/: persistent recurrence kernels, fused
+ * elementwise work, tiled matmuls, planned from the scan form) and the naive schedule, one
+ * dispatch per IR op of an unrolled graph (plan-graph.ts) from a small catalogue of kernel
+ * families, the fallback for what the fused planner does not cover. schedule.ts chooses.
  */
 import { castU32, compareI32, mapF32, selectU32, zipF32, zipI32 } from "./elementwise.ts";
 import { matmulF32 } from "./matmul.ts";
@@ -27,6 +28,8 @@ import {
 
 export { planGraph, PlanGraphError, type PlannableGraph } from "./plan-graph.ts";
 export { describeSchedule, describeShaders } from "./describe.ts";
+export { scheduleWebGpu, type WebGpuSchedule } from "./schedule.ts";
+export { planFused } from "./fused/plan-fused.ts";
 
 /** Every shader the naive schedule can emit (a plan holds the ones its graph needs). */
 export const NAIVE_KERNELS = [

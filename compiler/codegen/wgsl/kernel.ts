@@ -133,7 +133,7 @@ export const write = (name: string, type: Scalar): StorageBinding => ({
   access: "read_write",
 });
 
-function collectHelpers(roots: readonly WgslFn[]): WgslFn[] {
+export function collectHelpers(roots: readonly WgslFn[]): WgslFn[] {
   const out: WgslFn[] = [];
   const seen = new Set<string>();
   const visit = (f: WgslFn) => {

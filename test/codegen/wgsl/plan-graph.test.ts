@@ -158,7 +158,7 @@ describe("planGraph", () => {
       g.output("y", g.node("tanh", [g.input("x", "float", [2, 3])]));
       planGraph(g);
       const text = write.mock.calls.map((c) => String(c[0])).join("");
-      expect(text).toContain("naive schedule: 1 dispatches, 1 shaders, 2 buffers");
+      expect(text).toContain("naive schedule: 1 dispatches per run, 1 shaders, 2 buffers");
       expect(text).toMatch(
         / {4}0 map_f32 +%1 tanh +0:f32\[2, 3\] 1:f32\[2, 3\] groups \[1, 1, 1\]/,
       );
