@@ -2,8 +2,8 @@
  * What each backend of a bundle runs, built in one place per backend so that the schedule of
  * one can change without touching the rest of the bundle writer:
  *
- * - `webgpuPlan`: the WebGPU execution plan (today the naive schedule, one dispatch per op of
- *   the unrolled graph; the fused planner will take the scan-form graph instead);
+ * - `webgpuPlan`: the WebGPU execution plan, planned from the scan-form graph (fused kernels,
+ *   or the naive schedule where a recurrence does not qualify: codegen/wgsl/schedule.ts);
  * - `cpuPlan`: the plan of the CPU executor (runtime/cpu), planned from the scan form: one
  *   generated JavaScript kernel per recurrence, the naive schedule elsewhere (codegen/js);
  * - `referenceGraph`: the IR for the reference interpreter, in scan form (the graph after
@@ -16,6 +16,7 @@
 import type { CheckedModel } from "../check/model.ts";
 import { planCpu } from "../codegen/js/plan-cpu.ts";
 import { planGraph } from "../codegen/wgsl/plan-graph.ts";
+import { scheduleWebGpu } from "../codegen/wgsl/schedule.ts";
 import type { Graph } from "../ir/graph.ts";
 import { compileModel } from "../pipeline.ts";
 import type { Plan } from "../../runtime/webgpu/plan.ts";
@@ -52,13 +53,13 @@ function naivePlan(model: CheckedModel, limits: BundleLimits, options: PlanOptio
   return planGraph(lowered(model, limits, options));
 }
 
-/** The WebGPU plan of `model` at `limits`. */
+/** The WebGPU plan of `model` at `limits`: fused where every recurrence qualifies. */
 export function webgpuPlan(
   model: CheckedModel,
   limits: BundleLimits,
   options: PlanOptions = {},
 ): Plan {
-  return naivePlan(model, limits, options);
+  return scheduleWebGpu(lowered(model, limits, options, "hoist-input-projections")).plan;
 }
 
 /** The CPU executor's plan of `model` at `limits`: a generated kernel per recurrence. */
