@@ -1,13 +1,14 @@
 /**
  * Training engines: for each batch shape (batch size, padded steps) the model is compiled
- * once in training mode, differentiated (compiler/autodiff) and cached; each step runs loss
- * and gradients — on the reference interpreter (exact, the oracle) or on the CPU backend's
- * kernels (float32, several times faster).
+ * once in training mode, in scan form, differentiated (compiler/autodiff: a backward scan per
+ * recurrence) and cached; each step runs loss and gradients — on the reference interpreter
+ * (exact, the oracle) or on the CPU backend's kernels (float32, one generated kernel per
+ * recurrence, forward and backward).
  */
 import type { CheckedModel } from "../check/model.ts";
 import { withGradients } from "../autodiff/reverse.ts";
 import type { Graph } from "../ir/graph.ts";
-import { planGraph } from "../codegen/wgsl/plan-graph.ts";
+import { planCpu } from "../codegen/js/plan-cpu.ts";
 import { compileModel } from "../pipeline.ts";
 import { CpuPlanExecutor } from "../../runtime/cpu/executor.ts";
 import type { HostArray } from "../../runtime/webgpu/plan-io.ts";
@@ -29,15 +30,23 @@ export function referenceRunner(precision: Precision = "float64"): GraphRunner {
   return (graph) => (feeds) => evaluate(graph, feeds, { precision });
 }
 
-/** The CPU backend: the graph planned once into kernels (float32), run many times. */
-export const cpuRunner: GraphRunner = (graph) => {
-  const executor = CpuPlanExecutor.create(planGraph(graph));
-  const host = (t: Tensor): HostArray =>
-    t.dtype === "int" ? Int32Array.from(t.data) : Float32Array.from(t.data);
-  const record = (r: Record<string, Tensor>) =>
-    Object.fromEntries(Object.entries(r).map(([n, t]) => [n, host(t)]));
-  return (feeds) => executor.runSync(record(feeds.inputs), record(feeds.params));
-};
+/**
+ * The CPU backend: the graph planned once into kernels (float32), run many times. `exact`
+ * rounds every product and partial sum of a matmul as the reference does (bit-equal to it in
+ * float32, slower); by default matmuls accumulate in float64 and round once.
+ */
+export function cpuRunnerWith(options: { exact?: boolean } = {}): GraphRunner {
+  return (graph) => {
+    const executor = CpuPlanExecutor.create(planCpu(graph, options));
+    const host = (t: Tensor): HostArray =>
+      t.dtype === "int" ? Int32Array.from(t.data) : Float32Array.from(t.data);
+    const record = (r: Record<string, Tensor>) =>
+      Object.fromEntries(Object.entries(r).map(([n, t]) => [n, host(t)]));
+    return (feeds) => executor.runSync(record(feeds.inputs), record(feeds.params));
+  };
+}
+
+export const cpuRunner: GraphRunner = cpuRunnerWith();
 
 interface Compiled {
   /** Evaluation mode: teacher forcing and losses, no regularisation noise. */
@@ -81,10 +90,18 @@ export class TrainingEngine implements GradientEngine {
     let compiled = this.compiled.get(key);
     if (!compiled) {
       const seed = this.options.seed ?? 0;
-      const training = compileModel(this.model, { ...shape, mode: "train", seed, initialStates });
+      // Scan form: each recurrence stays one scan, and its gradient one backward scan.
+      const until = "hoist-input-projections";
+      const training = compileModel(this.model, {
+        ...shape,
+        mode: "train",
+        seed,
+        initialStates,
+        until,
+      });
       compiled = {
         evaluation: this.runner(
-          compileModel(this.model, { ...shape, mode: "evaluate", seed, initialStates }),
+          compileModel(this.model, { ...shape, mode: "evaluate", seed, initialStates, until }),
         ),
         backward: this.runner(withGradients(training, { loss: "loss" })),
         usesRng: training.inputs.has("rng.step"),

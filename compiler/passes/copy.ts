@@ -77,7 +77,16 @@ function copyPlain(node: Node, inputs: readonly Node[], graph: Graph): Node {
   return graph.node(node.op, inputs, node.attrs);
 }
 
-function copyNodes(scope: MutableScope, hook: CopyHook): void {
+export interface CopyOptions {
+  /**
+   * Every scan also returns, after its own results, the states entering each step, stacked
+   * like per-step outputs ([B, steps, ...] per state): the trajectories that
+   * differentiation through the scan reads.
+   */
+  readonly trajectories?: boolean;
+}
+
+function copyNodes(scope: MutableScope, hook: CopyHook, options: CopyOptions = {}): void {
   const results = new Map<Node, readonly Node[]>();
   for (const node of scope.original) {
     if (scope.map.has(node) || scope.sources.has(node)) continue;
@@ -94,6 +103,7 @@ function copyNodes(scope: MutableScope, hook: CopyHook): void {
           node.inputs.map((_, i) => input(i)),
           scope,
           hook,
+          options,
         ),
       );
       continue;
@@ -113,7 +123,13 @@ function copyNodes(scope: MutableScope, hook: CopyHook): void {
   }
 }
 
-function copyScan(scan: Node, inputs: readonly Node[], scope: CopyScope, hook: CopyHook): Node[] {
+function copyScan(
+  scan: Node,
+  inputs: readonly Node[],
+  scope: CopyScope,
+  hook: CopyHook,
+  options: CopyOptions,
+): Node[] {
   const body = scan.body!;
   const count = (key: string) => scan.attrs[key] as number;
   const [nSlices, nStates] = [count("slices"), count("states")];
@@ -139,10 +155,11 @@ function copyScan(scan: Node, inputs: readonly Node[], scope: CopyScope, hook: C
     original: (body.graph as Graph).nodes,
     results: [...body.nextStates, ...body.outputs],
   };
-  copyNodes(inner, hook);
+  copyNodes(inner, hook, options);
+  const trajectories = options.trajectories ? body.states.map((n) => resolve(n, inner)) : [];
   const built = step.build(
     body.nextStates.map((n) => resolve(n, inner)),
-    body.outputs.map((n) => resolve(n, inner)),
+    [...body.outputs.map((n) => resolve(n, inner)), ...trajectories],
     count("steps"),
     Boolean(scan.attrs.reverse),
   );
@@ -150,7 +167,7 @@ function copyScan(scan: Node, inputs: readonly Node[], scope: CopyScope, hook: C
 }
 
 /** A copy of `graph` in which `hook` may replace nodes. */
-export function copyGraph(graph: Graph, hook: CopyHook): Graph {
+export function copyGraph(graph: Graph, hook: CopyHook, options: CopyOptions = {}): Graph {
   const target = new Graph(graph.label);
   const scope: MutableScope = {
     graph: target,
@@ -161,7 +178,7 @@ export function copyGraph(graph: Graph, hook: CopyHook): Graph {
     original: graph.nodes,
     results: [],
   };
-  copyNodes(scope, hook);
+  copyNodes(scope, hook, options);
   for (const [name, node] of graph.outputs) target.output(name, resolve(node, scope));
   return target;
 }

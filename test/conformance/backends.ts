@@ -1,14 +1,16 @@
 /**
- * The backends of the conformance suite, behind one small interface: `run(graph, feeds)` plans
- * the unrolled graph (compiler/codegen/wgsl planGraph, the naive schedule) and runs the plan
- * on the CPU executor (runtime/cpu) or a WebGPU device (runtime/webgpu). The oracle is the
- * reference interpreter in float32.
+ * The backends of the conformance suite, behind one small interface: `run(prepared)` plans a
+ * case and runs it — the CPU executor (runtime/cpu) on the scan form (codegen/js planCpu:
+ * a generated kernel per recurrence, forward and backward), WebGPU (runtime/webgpu) on the
+ * unrolled graph (the naive schedule) and on the scan form (the fused schedule). The oracle
+ * is the reference interpreter in float32 on the unrolled graph.
  *
  * `describeBackends` declares the same tests once per backend: "cpu" always; "webgpu" (the
  * naive schedule) and "webgpu-fused" (the fused schedule, planned from the scan form) through
  * describeWebGpu (skipped without an adapter, a failure under CI=true).
  */
 import { describe } from "vitest";
+import { planCpu } from "../../compiler/codegen/js/plan-cpu.ts";
 import { planGraph, type PlannableGraph } from "../../compiler/codegen/wgsl/plan-graph.ts";
 import { scheduleWebGpu } from "../../compiler/codegen/wgsl/schedule.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
@@ -50,10 +52,21 @@ function planOf(graph: PlannableGraph): Plan {
   return plan;
 }
 
+/** The CPU backend's plan: generated kernels per recurrence, planned from the scan form. */
+function cpuPlanOf(prepared: Runnable): Plan {
+  const source = prepared.scanForm ?? prepared.graph;
+  let plan = plans.get(source);
+  if (!plan) plans.set(source, (plan = planCpu(source)));
+  return plan;
+}
+
 export const cpuBackend: Backend = {
   name: "cpu",
-  run: ({ graph, feeds }) =>
-    CpuPlanExecutor.create(planOf(graph)).run(hostRecord(feeds.inputs), hostRecord(feeds.params)),
+  run: (prepared) =>
+    CpuPlanExecutor.create(cpuPlanOf(prepared)).run(
+      hostRecord(prepared.feeds.inputs),
+      hostRecord(prepared.feeds.params),
+    ),
 };
 
 /** Kinds of schedule the fused backend ran, for its summary. */

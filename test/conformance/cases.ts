@@ -38,7 +38,7 @@ export type Group = "fixture" | "backward" | "stdlib" | "example" | "decoder";
 export interface Prepared {
   /** The unrolled graph (the reference runs it, and the naive schedule). */
   readonly graph: Graph;
-  /** The same model before unrolling (the fused schedule's input); absent for gradients. */
+  /** The same model before unrolling (what the fused schedules plan). */
   readonly scanForm?: Graph;
   readonly feeds: Feeds;
   /**
@@ -137,9 +137,11 @@ function fixtureRun(name: string): ModelRun {
 
 function backward(name: string): Prepared {
   const run = fixtureRun(name);
-  const { graph, feeds } = prepareRun(run);
+  const { graph, scanForm, feeds } = prepareRun(run);
   const floatInputs = [...run.inputs].filter(([, t]) => t.dtype === "float").map(([n]) => n);
   const grads = withGradients(graph, { inputs: floatInputs });
+  // The same gradients in scan form: a backward scan per recurrence.
+  const scanGrads = withGradients(scanForm, { inputs: floatInputs });
   const random = seededRandom(17);
   for (const [input, node] of grads.inputs) {
     if (!input.startsWith("cotangent.")) continue;
@@ -147,7 +149,7 @@ function backward(name: string): Prepared {
     const values = Array.from({ length: size }, () => random() - 0.5);
     feeds.inputs![input] = tensor("float", node.shape, values);
   }
-  return { graph: grads, feeds };
+  return { graph: grads, scanForm: scanGrads, feeds };
 }
 
 // ---- stdlib cells ----

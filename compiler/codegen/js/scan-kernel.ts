@@ -270,11 +270,12 @@ export function scanKernelSource(
   w.code = step;
   w.section(nodes.filter((n) => !analysis.prologue.has(n)));
   body.nextStates.forEach((next, i) => w.emitCopy(w.access(next), dense(`n${i}`, next.shape)));
-  body.states.forEach((_, i) => step.line(`{ const swap = s${i}; s${i} = n${i}; n${i} = swap; }`));
+  // Outputs before the swap: an output may be a state itself (a trajectory for gradients).
   body.outputs.forEach((out, i) => {
     const array = results[body.nextStates.length + i];
     if (array) w.emitCopy(w.access(out), rowsAt(out.shape, array));
   });
+  body.states.forEach((_, i) => step.line(`{ const swap = s${i}; s${i} = n${i}; n${i} = swap; }`));
 
   const code = new Code();
   code.append(f);

@@ -2,7 +2,7 @@
 // restored from a checkpoint continues exactly as an uninterrupted one.
 import { describe, expect, it } from "vitest";
 import {
-  cpuRunner,
+  cpuRunnerWith,
   ReferenceEngine,
   TrainingEngine,
 } from "../../../compiler/driver/training-engine.ts";
@@ -99,7 +99,8 @@ describe("Trainer on the reference interpreter", () => {
       );
     const shapes = new Map(model.params.map((p) => [p.name, p.shape]));
     const options = { optimizer: { kind: "adam" as const, lr: 0.03 } };
-    const cpu = new Trainer(new TrainingEngine(model, cpuRunner), start(), shapes, options);
+    const exact = cpuRunnerWith({ exact: true });
+    const cpu = new Trainer(new TrainingEngine(model, exact), start(), shapes, options);
     const reference = new Trainer(
       new ReferenceEngine(model, { precision: "float32" }),
       start(),
