@@ -48,6 +48,7 @@ export const MODEL_FUNCTIONS = [
   "dropout",
   "layernorm",
   "concat",
+  "last",
   "softmax",
   "log_softmax",
 ] as const;

@@ -1,6 +1,6 @@
 /**
  * Types of expressions in a model body, and the model functions that act step by step on
- * tensors (linear, embedding, dropout, layernorm, concat, softmax, activations). The
+ * tensors (linear, embedding, dropout, layernorm, concat, last, softmax, activations). The
  * sequence functions (encode, decode, generate) live in sequence.ts.
  */
 import type { Call, Expr } from "../../dsl/ast.ts";
@@ -195,6 +195,8 @@ function callType(scope: ModelScope, call: Call): ModelType | undefined {
       return layernorm(scope, call);
     case "concat":
       return concat(scope, call);
+    case "last":
+      return last(scope, call);
     case "encode":
     case "decode":
     case "generate":
@@ -408,4 +410,20 @@ function concat(scope: ModelScope, call: Call): Tensor | undefined {
     [...first.dims.slice(0, -1), width],
     union(...ts.map((t) => t.origins)),
   );
+}
+
+/** `last(x)`: a per-step value at each sequence's last valid step (PyTorch's `out[:, -1, :]`). */
+function last(scope: ModelScope, call: Call): Tensor | undefined {
+  const args = bindArgs(call, { positional: ["x"] }, scope.report);
+  if (!args) return undefined;
+  const x = featuresOf(scope, args.positional[0]!, "the input of last");
+  if (!x) return undefined;
+  if (!x.time)
+    return scope.report.error(
+      "wrongArgumentType",
+      args.positional[0]!.span,
+      `last needs a per-step value (a sequence), got ${formatType(x)}`,
+      "it picks each sequence's last valid step, e.g. last(enc.outputs)",
+    );
+  return tensor("float", undefined, x.dims, x.origins);
 }

@@ -234,6 +234,8 @@ class ModelLowering {
         const parts = args.map((a) => this.tensor(a));
         return tensor(g.node("concat", parts, { axis: this.lastAxis(parts[0]!) }));
       }
+      case "last":
+        return tensor(this.last(args[0]!));
       case "encode":
         return this.encode(call, args[0]!);
       case "decode":
@@ -242,6 +244,27 @@ class ModelLowering {
       default:
         throw new Error(`internal: model function '${name}' has no lowering`);
     }
+  }
+
+  /**
+   * `last(x)`: x [B, T, ...] at each sequence's last valid step, t = length - 1, as a masked
+   * sum over the steps (one-hot in t), so it needs no new op and differentiates like a sum.
+   */
+  private last(source: Expr): Node {
+    const g = this.graph;
+    const x = this.tensor(source);
+    const type = this.typeOf(source);
+    if (type.kind !== "tensor" || !type.time) throw new Error("internal: last of a non-sequence");
+    const [batch, steps] = x.shape as [number, number];
+    const positions = g.node("iota", [], { axis: 1, dtype: "int", shape: [batch, steps] });
+    const lastStep = g.node("sub", [
+      g.node("reshape", [this.lengths(type.time)], { shape: [batch, 1] }),
+      g.constant(1, "int", []),
+    ]);
+    const mask = g.node("reshape", [g.node("equal", [lastStep, positions])], {
+      shape: [batch, steps, ...x.shape.slice(2).map(() => 1)],
+    });
+    return g.node("sum", [g.node("mul", [x, mask])], { axis: 1 });
   }
 
   private encode(call: Call, source: Expr): Value {
