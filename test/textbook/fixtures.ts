@@ -44,7 +44,10 @@ export interface TextbookJson {
   readonly torch32: Readonly<Record<string, string>>;
   readonly tolerance: number;
   readonly compare?: Readonly<Record<string, Readonly<Record<string, number>>>>;
-  readonly batches?: readonly Readonly<Record<string, string>>[];
+  /** The training case: each batch's tensors by input name. */
+  readonly batches?: readonly { readonly text: string; readonly label: string }[];
+  readonly optimizer?: { readonly kind: "adam"; readonly lr: number };
+  readonly clip?: number;
   readonly notes?: string;
 }
 
