@@ -150,7 +150,7 @@ function program(io: Output, setStatus: (code: number) => void): Command {
     .option("--precision <p>", "float32 (default) or float64 (with --backend reference)")
     .option(
       "--backend <name>",
-      "cpu (default: compiled kernels, float32) or reference (the interpreter, exact)",
+      "cpu (default: generated kernels, float32), webgpu (fused kernels, float32) or reference (the interpreter, exact)",
     )
     .option("--weights <file>", "start from these weights instead of a fresh initialisation")
     .option("--resume", "continue from --out's checkpoint")
@@ -158,7 +158,9 @@ function program(io: Output, setStatus: (code: number) => void): Command {
       "--bptt <steps>",
       "truncated backpropagation through time: windows of this many steps, states carried between them",
     )
-    .action((spec: string, options: TrainOptions) => setStatus(runTrain(spec, options, io)));
+    .action(async (spec: string, options: TrainOptions) =>
+      setStatus(await runTrain(spec, options, io)),
+    );
 
   cli
     .command("devices")

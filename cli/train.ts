@@ -10,7 +10,13 @@ import { join } from "node:path";
 import cliProgress from "cli-progress";
 import type { CheckedModel } from "../compiler/check/index.ts";
 import { vocabularies } from "../compiler/driver/run-model.ts";
-import { cpuRunner, ReferenceEngine, TrainingEngine } from "../compiler/driver/training-engine.ts";
+import {
+  cpuRunner,
+  ReferenceEngine,
+  TrainingEngine,
+  webGpuRunner,
+} from "../compiler/driver/training-engine.ts";
+import { acquireDevice, NoWebGpuAdapterError } from "../runtime/webgpu/device.ts";
 import {
   batches,
   DataError,
@@ -97,18 +103,35 @@ interface EpochLog {
   readonly seconds: number;
 }
 
-function meanLoss(trainer: Trainer, list: readonly Batch[]): number {
+const BACKEND_NAMES: Record<string, string> = {
+  cpu: "CPU backend",
+  webgpu: "WebGPU",
+  reference: "reference interpreter",
+};
+
+/** The WebGPU device to train on; a clear usage error where there is no adapter. */
+async function trainingDevice(): Promise<GPUDevice> {
+  try {
+    return (await acquireDevice({ label: "rnnc train" })).device;
+  } catch (e) {
+    if (e instanceof NoWebGpuAdapterError)
+      throw new UsageError(`--backend webgpu: ${e.message.split("\n")[0]} (use --backend cpu)`);
+    throw e;
+  }
+}
+
+async function meanLoss(trainer: Trainer, list: readonly Batch[]): Promise<number> {
   let total = 0;
   let count = 0;
   for (const b of list) {
     const size = [...b.inputs.values()][0]!.shape[0]!;
-    total += trainer.evaluate(b) * size;
+    total += (await trainer.evaluateAsync(b)) * size;
     count += size;
   }
   return total / count;
 }
 
-export function runTrain(spec: string, options: TrainOptions, io: Output): number {
+export async function runTrain(spec: string, options: TrainOptions, io: Output): Promise<number> {
   const epochs = number(
     options.epochs,
     "--epochs needs a whole number >= 1,",
@@ -160,11 +183,13 @@ export function runTrain(spec: string, options: TrainOptions, io: Output): numbe
           (n) => Number.isInteger(n) && n >= 1,
         );
   const backend = options.backend ?? "cpu";
-  if (backend !== "cpu" && backend !== "reference")
-    throw new UsageError(`--backend must be cpu or reference, got '${backend}'`);
+  if (backend !== "cpu" && backend !== "reference" && backend !== "webgpu")
+    throw new UsageError(`--backend must be cpu, webgpu or reference, got '${backend}'`);
   const precision = options.precision ?? "float32";
-  if (backend === "cpu" && precision !== "float32")
-    throw new UsageError("the CPU backend trains in float32; use --backend reference for float64");
+  if (backend !== "reference" && precision !== "float32")
+    throw new UsageError(
+      `the ${backend} backend trains in float32; use --backend reference for float64`,
+    );
   if (precision !== "float32" && precision !== "float64")
     throw new UsageError(`--precision must be float32 or float64, got '${precision}'`);
   const kind = options.optimizer ?? "adam";
@@ -252,7 +277,9 @@ export function runTrain(spec: string, options: TrainOptions, io: Output): numbe
   const engine =
     backend === "cpu"
       ? new TrainingEngine(model, cpuRunner, { seed })
-      : new ReferenceEngine(model, { precision, seed });
+      : backend === "webgpu"
+        ? new TrainingEngine(model, webGpuRunner(await trainingDevice()), { seed })
+        : new ReferenceEngine(model, { precision, seed });
   const trainer = new Trainer(engine, params, shapes, {
     optimizer,
     schedule: { schedule, warmup },
@@ -278,17 +305,17 @@ export function runTrain(spec: string, options: TrainOptions, io: Output): numbe
   }
   const validBatches = valid.length > 0 ? batches(valid, inputs, batchSize, seed) : [];
   io.err(
-    `training ${model.name} on ${train.length} examples (${valid.length} held out), ${stepsPerEpoch} steps per epoch, ${kind} lr ${lr}, ${precision}, ${backend === "cpu" ? "CPU backend" : "reference interpreter"}`,
+    `training ${model.name} on ${train.length} examples (${valid.length} held out), ${stepsPerEpoch} steps per epoch, ${kind} lr ${lr}, ${precision}, ${BACKEND_NAMES[backend]}`,
   );
 
   // One batch: one optimiser step, or with --bptt one step per window, states carried over.
-  const trainStep = (b: Batch): number => {
-    if (bptt === undefined) return trainer.step(b).loss;
+  const trainStep = async (b: Batch): Promise<number> => {
+    if (bptt === undefined) return (await trainer.stepAsync(b)).loss;
     let states: Batch["states"];
     let sum = 0;
     const parts = windows(b, inputs, bptt);
     for (const w of parts) {
-      const report = trainer.step({ ...w, states });
+      const report = await trainer.stepAsync({ ...w, states });
       states = report.states;
       sum += report.loss;
     }
@@ -309,13 +336,13 @@ export function runTrain(spec: string, options: TrainOptions, io: Output): numbe
     let total = 0;
     let count = 0;
     try {
-      list.forEach((b, i) => {
+      for (const [i, b] of list.entries()) {
         const size = [...b.inputs.values()][0]!.shape[0]!;
-        total += trainStep(b) * size;
+        total += (await trainStep(b)) * size;
         count += size;
         const speed = ((i + 1) / ((performance.now() - started) / 1000)).toFixed(1);
         bar.update(i + 1, { loss: (total / count).toFixed(4), speed });
-      });
+      }
     } catch (e) {
       bar.stop();
       if (!(e instanceof DivergedError)) throw e;
@@ -328,7 +355,7 @@ export function runTrain(spec: string, options: TrainOptions, io: Output): numbe
     const entry: EpochLog = {
       epoch,
       train: total / count,
-      valid: validBatches.length > 0 ? meanLoss(trainer, validBatches) : undefined,
+      valid: validBatches.length > 0 ? await meanLoss(trainer, validBatches) : undefined,
       seconds: (performance.now() - started) / 1000,
     };
     log.push(entry);

@@ -7,13 +7,17 @@
  * each step). The backward scan's step recomputes that step's forward values from the
  * trajectory (rematerialisation: nothing else is stored), then applies the gradient rules of
  * the step graph seeded with the carried state cotangents and the step's output
- * cotangents. It carries the state cotangents backwards and sums the cotangents of the
- * constants (weights, attention memory) over the steps; per-step input cotangents are its
- * stacked outputs. Its final states are the cotangents of the initial states and constants.
+ * cotangents. It carries the state cotangents backwards; per-step input cotangents are its
+ * stacked outputs. A constant's cotangent that sums over the batch rows (a weight's Xᵀ·Y, a
+ * bias's row sum) is hoisted: X and Y leave the step as per-step outputs and one large
+ * matmul (or sum) over all rows and steps follows the scan — so the step keeps only per-row
+ * work and the fused kernels run it like a forward step. Any other part of a constant's
+ * cotangent (rare) is summed in a carried state.
  */
 import type { Graph } from "../ir/graph.ts";
 import type { Node } from "../ir/node.ts";
 import { StepBuilder } from "../passes/scan-builder.ts";
+import { sameShape } from "../../runtime/reference/tensor.ts";
 import { backprop } from "./reverse.ts";
 
 /** Cotangents of `scan`'s inputs given those of its results (undefined: zero or none). */
@@ -50,12 +54,6 @@ export function scanGradient(
       : undefined,
   );
   const floatConsts = body.consts.map((f) => f.dtype === "float");
-  const sums = body.consts.map((f, k) =>
-    floatConsts[k]
-      ? step.state(`sum.cotangent.${name(f)}`, graph.constant(0, "float", f.shape))
-      : undefined,
-  );
-
   // The step recomputed from its inputs, then differentiated.
   const g = step.body;
   for (const node of (body.graph as Graph).nodes) {
@@ -82,24 +80,118 @@ export function scanGradient(
   const of = (formal: Node) => grads.get(bind.get(formal)!);
 
   const previousStates = body.states.flatMap((f, k) => (floatStates[k] ? [of(f) ?? zero(f)] : []));
-  const nextSums = body.consts.flatMap((f, k) => {
-    if (!floatConsts[k]) return [];
-    const c = of(f);
-    return [c ? g.node("add", [sums[k]!, c]) : sums[k]!];
-  });
+  // A constant's cotangent: the terms that sum over the batch rows leave the step as per-step
+  // values and are summed over rows and steps at once afterwards (hoisted); the rest is summed
+  // in a carried state.
+  const batch = (body.states[0] ?? body.slices[0])?.shape[0] ?? 0;
+  const batched = batchedNodes(g, [...step.slices, ...step.states], batch);
+  const hoisted = body.consts.map((f, k) =>
+    floatConsts[k] ? splitTerms(g, of(f), f.shape, batched) : undefined,
+  );
+  // Carried sums only for what is not hoisted (a state that is not per row keeps the step
+  // out of the fused kernels).
+  const sums = body.consts.map((f, k) =>
+    hoisted[k]?.rest
+      ? step.state(`sum.cotangent.${name(f)}`, graph.constant(0, "float", f.shape))
+      : undefined,
+  );
+  const nextSums = body.consts.flatMap((_, k) =>
+    sums[k] ? [g.node("add", [sums[k], hoisted[k]!.rest!])] : [],
+  );
+  const perStep = hoisted.flatMap((h) => h?.terms.flatMap((t) => t.values) ?? []);
   const floatSlices = body.slices.filter((f) => f.dtype === "float");
   const built = step.build(
     [...previousStates, ...nextSums],
-    floatSlices.map((f) => of(f) ?? zero(f)),
+    [...floatSlices.map((f) => of(f) ?? zero(f)), ...perStep],
     steps,
     !scan.attrs.reverse,
   );
-
+  const stacked = built.outputs.slice(floatSlices.length);
+  let carried = previousStates.length;
+  const constTotals = hoisted.map((h, k) => {
+    if (!h) return undefined;
+    const parts = h.terms.map((term) => {
+      const values = term.values.map(() => stacked.shift()!);
+      return sumOverRowsAndSteps(graph, term.kind, values, body.consts[k]!.shape);
+    });
+    if (sums[k]) parts.push(built.finalStates[carried++]!);
+    return parts.length === 0
+      ? undefined
+      : parts.reduce((total, part) => graph.node("add", [total, part]));
+  });
   const out: (Node | undefined)[] = [];
   let slice = 0;
   body.slices.forEach((f) => out.push(f.dtype === "float" ? built.outputs[slice++] : undefined));
   let state = 0;
   body.states.forEach((_, k) => out.push(floatStates[k] ? built.finalStates[state++] : undefined));
-  body.consts.forEach((_, k) => out.push(floatConsts[k] ? built.finalStates[state++] : undefined));
+  constTotals.forEach((total) => out.push(total));
   return out;
+}
+
+/** A cotangent term summed over the batch: Xᵀ·Y (a weight's), or Σ rows of X (a bias's). */
+interface Term {
+  readonly kind: "contract" | "sum";
+  readonly values: readonly Node[];
+}
+
+/** Nodes of `g` that depend on a per-row formal (leading axis `batch`). */
+function batchedNodes(g: Graph, formals: readonly Node[], batch: number): Set<Node> {
+  const out = new Set(formals.filter((f) => f.shape[0] === batch));
+  for (const n of g.nodes) if (n.inputs.some((x) => out.has(x))) out.add(n);
+  return out;
+}
+
+/** Splits a constant's cotangent into hoistable terms and the rest (undefined: none). */
+function splitTerms(
+  g: Graph,
+  cotangent: Node | undefined,
+  shape: readonly number[],
+  batched: ReadonlySet<Node>,
+): { terms: Term[]; rest: Node | undefined } {
+  const terms: Term[] = [];
+  let rest: Node | undefined;
+  const rowsOf = (n: Node) => batched.has(n) && n.shape.length === 2;
+  const visit = (n: Node) => {
+    if (n.op === "add" && n.inputs.every((x) => sameShape(x.shape, n.shape))) {
+      n.inputs.forEach(visit);
+      return;
+    }
+    const inner = n.op === "reshape" ? n.inputs[0]! : n;
+    const [a, b] = inner.inputs;
+    if (
+      inner.op === "matmul" &&
+      !inner.attrs.transposeB &&
+      a!.op === "transpose" &&
+      rowsOf(a!.inputs[0]!) &&
+      rowsOf(b!) &&
+      sameShape(inner.shape, shape)
+    ) {
+      terms.push({ kind: "contract", values: [a!.inputs[0]!, b!] });
+      return;
+    }
+    if (inner.op === "sum" && inner.attrs.axis === 0 && inner.attrs.keepdims && batched.has(a!)) {
+      terms.push({ kind: "sum", values: [a!] });
+      return;
+    }
+    rest = rest ? g.node("add", [rest, n]) : n;
+  };
+  if (cotangent) visit(cotangent);
+  return { terms, rest };
+}
+
+/** A hoisted term over every row and step: its per-step values are stacked [B, T, ...]. */
+function sumOverRowsAndSteps(
+  graph: Graph,
+  kind: Term["kind"],
+  stacked: readonly Node[],
+  shape: readonly number[],
+): Node {
+  const rows = (x: Node) =>
+    graph.node("reshape", [x], { shape: [x.shape[0]! * x.shape[1]!, ...x.shape.slice(2)] });
+  if (kind === "contract") {
+    const [x, y] = stacked.map(rows) as [Node, Node];
+    return graph.node("matmul", [graph.node("transpose", [x]), y]);
+  }
+  const total = graph.node("sum", [rows(stacked[0]!)], { axis: 0, keepdims: true });
+  return graph.node("reshape", [total], { shape: [...shape] });
 }

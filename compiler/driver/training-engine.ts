@@ -13,17 +13,53 @@ import { compileModel } from "../pipeline.ts";
 import { CpuPlanExecutor } from "../../runtime/cpu/executor.ts";
 import type { HostArray } from "../../runtime/webgpu/plan-io.ts";
 import type { FloatArray } from "../../runtime/train/optimizers.ts";
-import type { Batch, CarriedStates, GradientEngine } from "../../runtime/train/trainer.ts";
+import type {
+  Batch,
+  CarriedStates,
+  GradientEngine,
+  Gradients,
+} from "../../runtime/train/trainer.ts";
+import { PlanExecutor } from "../../runtime/webgpu/executor.ts";
+import { scheduleWebGpu } from "../codegen/wgsl/schedule.ts";
 import { evaluate } from "../../runtime/reference/interpreter.ts";
 import { tensor, type Precision, type Tensor } from "../../runtime/reference/tensor.ts";
 
-/** Something that runs a graph many times: the reference interpreter, or a compiled plan. */
+type Outputs = Record<string, { shape: readonly number[]; data: ArrayLike<number> }>;
+
+/**
+ * Something that runs a graph many times: the reference interpreter, or a compiled plan on
+ * the CPU (synchronous) or on WebGPU (asynchronous).
+ */
 export type GraphRunner = (
   graph: Graph,
 ) => (feeds: {
   inputs: Record<string, Tensor>;
   params: Record<string, Tensor>;
-}) => Record<string, { shape: readonly number[]; data: ArrayLike<number> }>;
+}) => Outputs | Promise<Outputs>;
+
+/** `f` of a value now, or of a promised value later. */
+function then<T, R>(value: T | Promise<T>, f: (v: T) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(f) : f(value);
+}
+
+/** WebGPU: the graph planned once (fused kernels, forward and backward), run many times. */
+export function webGpuRunner(device: GPUDevice): GraphRunner {
+  return (graph) => {
+    const plan = scheduleWebGpu(graph).plan;
+    let executor: Promise<PlanExecutor> | undefined;
+    // Set up on first use: a plan never run (an evaluation graph) costs no pipelines.
+    return async (feeds) => {
+      executor ??= PlanExecutor.create(device, plan);
+      return (await executor).run(hostRecord(feeds.inputs), hostRecord(feeds.params));
+    };
+  };
+}
+
+function hostRecord(r: Record<string, Tensor>): Record<string, HostArray> {
+  const host = (t: Tensor): HostArray =>
+    t.dtype === "int" ? Int32Array.from(t.data) : Float32Array.from(t.data);
+  return Object.fromEntries(Object.entries(r).map(([n, t]) => [n, host(t)]));
+}
 
 /** The reference interpreter, in float64 or float32. */
 export function referenceRunner(precision: Precision = "float64"): GraphRunner {
@@ -38,11 +74,7 @@ export function referenceRunner(precision: Precision = "float64"): GraphRunner {
 export function cpuRunnerWith(options: { exact?: boolean } = {}): GraphRunner {
   return (graph) => {
     const executor = CpuPlanExecutor.create(planCpu(graph, options));
-    const host = (t: Tensor): HostArray =>
-      t.dtype === "int" ? Int32Array.from(t.data) : Float32Array.from(t.data);
-    const record = (r: Record<string, Tensor>) =>
-      Object.fromEntries(Object.entries(r).map(([n, t]) => [n, host(t)]));
-    return (feeds) => executor.runSync(record(feeds.inputs), record(feeds.params));
+    return (feeds) => executor.runSync(hostRecord(feeds.inputs), hostRecord(feeds.params));
   };
 }
 
@@ -130,25 +162,32 @@ export class TrainingEngine implements GradientEngine {
     return { inputs, params: ps };
   }
 
-  gradients(params: ReadonlyMap<string, FloatArray>, batch: Batch, rngStep: number) {
+  gradients(
+    params: ReadonlyMap<string, FloatArray>,
+    batch: Batch,
+    rngStep: number,
+  ): Gradients | Promise<Gradients> {
     const { backward, usesRng } = this.graphs(batch);
-    const out = backward(this.feeds(params, batch, usesRng ? rngStep : undefined));
-    const grads = new Map<string, FloatArray>();
-    for (const name of params.keys()) grads.set(name, Float64Array.from(out[`grad.${name}`]!.data));
-    const states: CarriedStates = new Map();
-    for (const [name, t] of Object.entries(out)) {
-      if (name.includes(".final_state.")) {
-        states.set(name.replace(".final_state.", ".initial_state."), {
-          shape: t.shape,
-          data: Float64Array.from(t.data),
-        });
+    return then(backward(this.feeds(params, batch, usesRng ? rngStep : undefined)), (out) => {
+      const grads = new Map<string, FloatArray>();
+      for (const name of params.keys())
+        grads.set(name, Float64Array.from(out[`grad.${name}`]!.data));
+      const states: CarriedStates = new Map();
+      for (const [name, t] of Object.entries(out)) {
+        if (name.includes(".final_state.")) {
+          states.set(name.replace(".final_state.", ".initial_state."), {
+            shape: t.shape,
+            data: Float64Array.from(t.data),
+          });
+        }
       }
-    }
-    return { loss: out.loss!.data[0]!, grads, states };
+      return { loss: out.loss!.data[0]!, grads, states };
+    });
   }
 
-  loss(params: ReadonlyMap<string, FloatArray>, batch: Batch): number {
-    return this.graphs(batch).evaluation(this.feeds(params, batch, undefined)).loss!.data[0]!;
+  loss(params: ReadonlyMap<string, FloatArray>, batch: Batch): number | Promise<number> {
+    const out = this.graphs(batch).evaluation(this.feeds(params, batch, undefined));
+    return then(out, (o) => o.loss!.data[0]!);
   }
 }
 
@@ -156,5 +195,18 @@ export class TrainingEngine implements GradientEngine {
 export class ReferenceEngine extends TrainingEngine {
   constructor(model: CheckedModel, options: { precision?: Precision; seed?: number } = {}) {
     super(model, referenceRunner(options.precision), { seed: options.seed });
+  }
+
+  // The interpreter answers at once.
+  override gradients(
+    params: ReadonlyMap<string, FloatArray>,
+    batch: Batch,
+    rngStep: number,
+  ): Gradients {
+    return super.gradients(params, batch, rngStep) as Gradients;
+  }
+
+  override loss(params: ReadonlyMap<string, FloatArray>, batch: Batch): number {
+    return super.loss(params, batch) as number;
   }
 }

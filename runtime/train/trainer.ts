@@ -27,15 +27,34 @@ export interface Batch {
 /** Encoder final states after a batch, named as the next batch's initial states. */
 export type CarriedStates = Map<string, { shape: readonly number[]; data: Float64Array }>;
 
+export interface Gradients {
+  readonly loss: number;
+  readonly grads: Map<string, FloatArray>;
+  readonly states: CarriedStates;
+}
+
+/**
+ * What computes losses and gradients. A synchronous engine (reference, CPU) serves both
+ * `Trainer.step` and `stepAsync`; an asynchronous one (WebGPU) returns promises and serves
+ * `stepAsync` only.
+ */
 export interface GradientEngine {
   /** The loss of a batch and its gradient for every parameter; `rngStep` draws dropout masks. */
   gradients(
     params: ReadonlyMap<string, FloatArray>,
     batch: Batch,
     rngStep: number,
-  ): { loss: number; grads: Map<string, FloatArray>; states: CarriedStates };
+  ): Gradients | Promise<Gradients>;
   /** The loss of a batch without regularisation noise (evaluation mode). */
-  loss(params: ReadonlyMap<string, FloatArray>, batch: Batch): number;
+  loss(params: ReadonlyMap<string, FloatArray>, batch: Batch): number | Promise<number>;
+}
+
+function now<T>(value: T | Promise<T>): T {
+  if (value instanceof Promise) {
+    value.catch(() => undefined); // the work already started must not fail unobserved
+    throw new Error("internal: this engine is asynchronous; use stepAsync / evaluateAsync");
+  }
+  return value;
 }
 
 export interface TrainerOptions {
@@ -93,7 +112,16 @@ export class Trainer {
 
   step(batch: Batch): StepReport {
     const step = this.optimizer.state.step;
-    const { loss, grads, states } = this.engine.gradients(this.params, batch, step);
+    return this.update(step, now(this.engine.gradients(this.params, batch, step)));
+  }
+
+  /** `step` for any engine, synchronous or not. */
+  async stepAsync(batch: Batch): Promise<StepReport> {
+    const step = this.optimizer.state.step;
+    return this.update(step, await this.engine.gradients(this.params, batch, step));
+  }
+
+  private update(step: number, { loss, grads, states }: Gradients): StepReport {
     if (!Number.isFinite(loss)) throw new DivergedError(loss, step);
     let gradNorm = 0;
     if (this.options.clipNorm !== undefined) gradNorm = clipGradNorm(grads, this.options.clipNorm);
@@ -110,7 +138,11 @@ export class Trainer {
   }
 
   evaluate(batch: Batch): number {
-    return this.engine.loss(this.params, batch);
+    return now(this.engine.loss(this.params, batch));
+  }
+
+  evaluateAsync(batch: Batch): Promise<number> {
+    return Promise.resolve(this.engine.loss(this.params, batch));
   }
 
   /** The parameters as tensors of their shapes: what a model loads. */

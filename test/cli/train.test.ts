@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../cli/main.ts";
+import { webGpuRequired } from "../support/webgpu.ts";
 
 async function run(...argv: string[]) {
   const out: string[] = [];
@@ -36,6 +37,30 @@ function folder() {
 }
 
 describe("rnnc train", () => {
+  it("trains on WebGPU with --backend webgpu (or says there is no adapter)", async () => {
+    const dir = folder();
+    // Same-length sequences: one compiled shape, so lavapipe compiles the kernels once.
+    const lines = Array.from({ length: 32 }, (_, i) => {
+      const x = Array.from({ length: 4 }, (_, t) => [Math.sin(i * 7.1 + t * 1.3)]);
+      return JSON.stringify({ x, label: [x.reduce((a, [v]) => a + v!, 0) > 0 ? 1 : 0] });
+    });
+    writeFileSync(join(dir, "even.jsonl"), `${lines.join("\n")}\n`);
+    const args = ["train", join(dir, "sign.rnn"), "--data", join(dir, "even.jsonl")];
+    const result = await run(
+      ...args,
+      ...["--out", join(dir, "gpu"), "--batch", "16", "--epochs", "1", "--backend", "webgpu"],
+      ...["--valid-fraction", "0"],
+    );
+    if (!webGpuRequired && result.code === 1 && /no WebGPU adapter/i.test(result.err)) {
+      expect(result.err).toMatch(/use --backend cpu/);
+      return;
+    }
+    expect(result.err).toMatch(/WebGPU/);
+    expect(result.err).toMatch(/epoch 1: train loss [\d.]+/);
+    expect(result.code).toBe(0);
+    expect(existsSync(join(dir, "gpu", "weights.safetensors"))).toBe(true);
+  });
+
   it("trains, writes weights, checkpoint, log and plot, and resumes", async () => {
     const dir = folder();
     const args = [

@@ -7,6 +7,7 @@ import { prelude } from "../../../compiler/check/index.ts";
 import type { CheckedModel } from "../../../compiler/check/model.ts";
 import { describeSchedule } from "../../../compiler/codegen/wgsl/describe.ts";
 import { scheduleWebGpu } from "../../../compiler/codegen/wgsl/schedule.ts";
+import { withGradients } from "../../../compiler/autodiff/reverse.ts";
 import { compileModel } from "../../../compiler/pipeline.ts";
 import type { Plan } from "../../../runtime/webgpu/plan.ts";
 import { checkOk } from "../../support/check.ts";
@@ -93,5 +94,43 @@ describe("the fused schedule", () => {
     const scans = s.plan.dispatches.filter((d) => d.label.includes("scan"));
     expect(scans).toHaveLength(2);
     for (const d of scans) expect(d.workgroups[1]).toBe(2);
+  });
+});
+
+describe("the fused schedule of training", () => {
+  it("runs a differentiated LSTM as persistent forward and backward scans", () => {
+    const model = checkOk(`model m {
+  input x: float[T, 2]
+  input y: float[1] for training
+  enc = encode(x, cell: lstm(hidden: 32), dropout: 0.1, layers: 2)
+  output s = linear(enc.final, 1)
+  loss mse(s, y)
+}`).models[0]!;
+    const graph = compileModel(model, {
+      batch: 16,
+      steps: { T: 100 },
+      mode: "train",
+      until: "hoist-input-projections",
+    });
+    const s = scheduleWebGpu(withGradients(graph, { loss: "loss" }));
+    console.log(describeSchedule(s.plan));
+    expect(s.kind, s.reason).toBe("fused");
+    // Two layers forward, two backward; the weight gradients are matmuls after the scans.
+    expect(s.plan.dispatches.filter((d) => d.label.includes("scan"))).toHaveLength(4);
+    expect(perRun(s.plan)).toBe(
+      perRun(
+        scheduleWebGpu(
+          withGradients(
+            compileModel(model, {
+              batch: 16,
+              steps: { T: 7 },
+              mode: "train",
+              until: "hoist-input-projections",
+            }),
+            { loss: "loss" },
+          ),
+        ).plan,
+      ),
+    );
   });
 });

@@ -4,11 +4,14 @@ import { describe, expect, it } from "vitest";
 import {
   cpuRunnerWith,
   ReferenceEngine,
+  webGpuRunner,
   TrainingEngine,
 } from "../../../compiler/driver/training-engine.ts";
 import type { FloatArray } from "../../../runtime/train/optimizers.ts";
 import { Trainer, type Batch } from "../../../runtime/train/trainer.ts";
 import { initialWeights } from "../../../runtime/weights/init.ts";
+import { describeWebGpu } from "../../support/webgpu.ts";
+import type { CheckedModel } from "../../../compiler/check/model.ts";
 import { checkOk } from "../../support/check.ts";
 
 // Is the running sum of a sequence positive at its end? A GRU should learn it quickly.
@@ -89,28 +92,51 @@ describe("Trainer on the reference interpreter", () => {
   });
 
   it("trains on the CPU backend exactly as on the reference interpreter in float32", () => {
-    const model = checkOk(SPEC).models[0]!;
-    const start = () =>
-      new Map<string, FloatArray>(
-        [...initialWeights(model.params, 1, "F32")].map(([n, t]) => [
-          n,
-          Float32Array.from(t.data as Float32Array),
-        ]),
-      );
-    const shapes = new Map(model.params.map((p) => [p.name, p.shape]));
-    const options = { optimizer: { kind: "adam" as const, lr: 0.03 } };
+    const { model, start, shapes, options } = float32Setup();
     const exact = cpuRunnerWith({ exact: true });
     const cpu = new Trainer(new TrainingEngine(model, exact), start(), shapes, options);
-    const reference = new Trainer(
-      new ReferenceEngine(model, { precision: "float32" }),
-      start(),
-      shapes,
-      options,
-    );
+    const reference = new Trainer(referenceF32(model), start(), shapes, options);
     for (let step = 0; step < 4; step++) {
       expect(cpu.step(batch(step)).loss).toBe(reference.step(batch(step)).loss);
     }
     for (const [name, p] of reference.params)
       expect(Array.from(cpu.params.get(name)!), name).toEqual(Array.from(p));
+  });
+});
+
+const referenceF32 = (model: CheckedModel) => new ReferenceEngine(model, { precision: "float32" });
+
+/** The model, float32 initial weights (fresh each call), shapes and Adam options. */
+function float32Setup() {
+  const model = checkOk(SPEC).models[0]!;
+  const start = () =>
+    new Map<string, FloatArray>(
+      [...initialWeights(model.params, 1, "F32")].map(([n, t]) => [
+        n,
+        Float32Array.from(t.data as Float32Array),
+      ]),
+    );
+  const shapes = new Map(model.params.map((p) => [p.name, p.shape]));
+  return { model, start, shapes, options: { optimizer: { kind: "adam" as const, lr: 0.03 } } };
+}
+
+describeWebGpu("Trainer on WebGPU", (gpu) => {
+  it("trains as the reference interpreter does in float32 (fused forward and backward kernels)", async () => {
+    const { model, start, shapes, options } = float32Setup();
+    const engine = new TrainingEngine(model, webGpuRunner(gpu().device));
+    const webgpu = new Trainer(engine, start(), shapes, options);
+    const reference = new Trainer(referenceF32(model), start(), shapes, options);
+    for (let step = 0; step < 4; step++) {
+      const got = (await webgpu.stepAsync(batch(step))).loss;
+      expect(got).toBeCloseTo(reference.step(batch(step)).loss, 5);
+    }
+    expect(await webgpu.evaluateAsync(batch(9))).toBeCloseTo(reference.evaluate(batch(9)), 5);
+    for (const [name, p] of reference.params) {
+      const mine = webgpu.params.get(name)!;
+      for (let i = 0; i < p.length; i++)
+        expect(Math.abs(mine[i]! - p[i]!), name).toBeLessThan(1e-4);
+    }
+    // A synchronous step is refused with a clear message rather than a wrong result.
+    expect(() => webgpu.step(batch(0))).toThrow(/asynchronous/);
   });
 });

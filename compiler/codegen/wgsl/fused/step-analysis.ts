@@ -63,7 +63,13 @@ export function analyseStep(scan: Node, batchedOuter: (n: Node) => boolean): Ste
       return `%${n.id} ${String(n.attrs.name)} [${n.shape.join(", ")}] has no batch axis of ${batch}`;
   }
 
-  const nodes = body.graph.nodes;
+  // Only what the next states and outputs read (a step graph may keep dead nodes).
+  const live = new Set<Node>([...body.nextStates, ...body.outputs]);
+  for (let i = body.graph.nodes.length - 1; i >= 0; i--) {
+    const n = body.graph.nodes[i]!;
+    if (live.has(n)) n.inputs.forEach((x) => live.add(x));
+  }
+  const nodes = body.graph.nodes.filter((n) => live.has(n));
   for (const node of nodes) {
     if (node.op === "input" || !node.inputs.some((x) => batched.has(x))) continue;
     const reason = rowsMixed(node, batched, batch);
