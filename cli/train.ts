@@ -1,9 +1,10 @@
 /**
- * `rnnc train SPEC --data FILE.jsonl --out DIR`: trains a model (today on the reference
- * interpreter) with a progress bar, validation after each epoch, atomic checkpoints,
- * `--resume`, and a loss curve. DIR receives weights.safetensors (the trained weights,
- * loadable by `rnnc run`), checkpoint.safetensors (weights and optimiser state), log.jsonl
- * (one line per epoch) and loss.svg.
+ * `rnnc train SPEC --data FILE --out DIR`: trains a model on the CPU backend (default),
+ * WebGPU or the reference interpreter, with a progress bar, validation after each epoch,
+ * atomic checkpoints, `--resume` and a loss curve. DIR receives weights.safetensors (the
+ * trained weights, loadable by `rnnc run`), checkpoint.safetensors (weights and optimiser
+ * state), log.jsonl (one line per epoch), loss.svg, and bundle/ (the trained bundle: what
+ * `rnnc compile` writes, with the trained weights).
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +17,7 @@ import {
   TrainingEngine,
   webGpuRunner,
 } from "../compiler/driver/training-engine.ts";
+import { bundleFiles, writeBundleDir } from "../compiler/bundle/write.ts";
 import { acquireDevice, NoWebGpuAdapterError } from "../runtime/webgpu/device.ts";
 import {
   batches,
@@ -381,8 +383,23 @@ export async function runTrain(spec: string, options: TrainOptions, io: Output):
       `epoch ${epoch}: train loss ${entry.train.toFixed(5)}${entry.valid === undefined ? "" : `, validation loss ${entry.valid.toFixed(5)}`} (${entry.seconds.toFixed(1)} s)`,
     );
   }
+  // The trained bundle: what `rnnc compile` writes, with the trained weights, for batches up
+  // to --batch and sequences up to the longest seen in the data.
+  const steps: Record<string, number> = {};
+  for (const b of batches(train, inputs, batchSize, seed)) {
+    for (const [axis, lengths] of Object.entries(b.lengths))
+      steps[axis] = Math.max(steps[axis] ?? 1, ...lengths);
+  }
+  const bundleDir = join(options.out, "bundle");
+  const files = await bundleFiles(model, {
+    limits: { batch: batchSize, steps },
+    seed,
+    weights: trainer.weights(),
+    source: spec,
+  });
+  writeBundleDir(bundleDir, files);
   io.err(
-    `wrote ${join(options.out, "weights.safetensors")}, checkpoint.safetensors, log.jsonl, loss.svg`,
+    `wrote ${join(options.out, "weights.safetensors")}, checkpoint.safetensors, log.jsonl, loss.svg and the trained bundle ${bundleDir}`,
   );
   return 0;
 }

@@ -59,6 +59,13 @@ describe("rnnc train", () => {
     expect(result.err).toMatch(/epoch 1: train loss [\d.]+/);
     expect(result.code).toBe(0);
     expect(existsSync(join(dir, "gpu", "weights.safetensors"))).toBe(true);
+    // The trained bundle runs with the trained weights.
+    const input = join(dir, "input.json");
+    writeFileSync(input, JSON.stringify({ x: [[[0.5], [-0.2], [0.9], [0.1]]] }));
+    const ran = await run("run", join(dir, "gpu", "bundle"), "--input", input, "--backend", "cpu");
+    expect(ran.err).toBe("");
+    expect(ran.code).toBe(0);
+    expect(JSON.parse(ran.out).outputs).toHaveProperty("p");
   });
 
   it("trains, writes weights, checkpoint, log and plot, and resumes", async () => {
