@@ -39,8 +39,41 @@ export interface DecoderInfo {
   readonly maxSteps: number;
   readonly search: Search;
   readonly teacherForcing: number;
+  /**
+   * `teacher_forcing: decay(from:, to:, steps:)`: the ratio falls linearly from `from` to `to`
+   * over the trainer's first `steps` steps (Bengio et al. 2015's linear decay), then stays at
+   * `to`; `teacherForcing` is then `to` (the ratio when evaluating).
+   */
+  readonly teacherForcingDecay?: {
+    readonly from: number;
+    readonly to: number;
+    readonly steps: number;
+  };
   readonly encoder: EncoderInfo | undefined;
   readonly prefix: string;
+}
+
+/** `decay(from: 1, to: 0.25, steps: 1000)`: a teacher-forcing ratio falling over training. */
+function readDecay(scope: ModelScope, call: Call): DecoderInfo["teacherForcingDecay"] {
+  const report = scope.report;
+  const args = bindArgs(call, { positional: [], options: ["from", "to", "steps"] }, report);
+  if (!args) return undefined;
+  const need = (option: string) => {
+    const arg = args.named.get(option);
+    if (!arg)
+      return report.error(
+        "missingOption",
+        call.span,
+        `decay needs '${option}'`,
+        "write decay(from: 1, to: 0.25, steps: 1000)",
+      );
+    return option === "steps"
+      ? readInteger(arg.value, "steps", report, 1)
+      : readNumber(arg.value, `'${option}'`, report, { min: 0, max: 1 });
+  };
+  const [from, to, steps] = [need("from"), need("to"), need("steps")];
+  if (from === undefined || to === undefined || steps === undefined) return undefined;
+  return { from, to, steps };
 }
 
 function readSearch(scope: ModelScope, expr: Expr): Search | undefined {
@@ -189,9 +222,16 @@ export function decoder(
       : "none";
   const search = opt("search") ? readSearch(scope, opt("search")!) : { kind: "greedy" as const };
   const ratioExpr = opt("teacher_forcing");
-  const teacherForcing = ratioExpr
-    ? readNumber(ratioExpr, "teacher_forcing", report, { min: 0, max: 1 })
-    : 1;
+  const teacherForcingDecay =
+    ratioExpr?.kind === "call" && ratioExpr.callee.name === "decay"
+      ? readDecay(scope, ratioExpr)
+      : undefined;
+  const teacherForcing = teacherForcingDecay
+    ? teacherForcingDecay.to
+    : ratioExpr
+      ? readNumber(ratioExpr, "teacher_forcing", report, { min: 0, max: 1 })
+      : 1;
+  if (ratioExpr?.kind === "call" && !teacherForcingDecay) return undefined;
   const teacher = opt("teacher") ? tensorOf(scope, opt("teacher")!, "teacher") : undefined;
   if (opt("teacher") && !teacher) return undefined;
   if (teacher) {
@@ -310,6 +350,7 @@ export function decoder(
     maxSteps,
     search,
     teacherForcing,
+    teacherForcingDecay,
     encoder,
     prefix: stem,
   });

@@ -67,6 +67,23 @@ function shiftRight(graph: Graph, teacher: Node, first: Node): Node {
   return graph.node("concat", [first, head], { axis: 1 });
 }
 
+/** from + (to - from) * min(k / steps, 1) at the trainer's step k (the input rng.step). */
+function decayingRatio(
+  graph: Graph,
+  randomness: NonNullable<DecodeInputs["randomness"]>,
+  decay: NonNullable<DecoderInfo["teacherForcingDecay"]>,
+): Node {
+  const k = graph.node("cast", [randomness.counter()], { to: "float" });
+  const progress = graph.node("minimum", [
+    graph.node("mul", [k, graph.constant(1 / decay.steps)]),
+    graph.constant(1),
+  ]);
+  return graph.node("add", [
+    graph.constant(decay.from),
+    graph.node("mul", [progress, graph.constant(decay.to - decay.from)]),
+  ]);
+}
+
 export function lowerDecode(graph: Graph, info: DecoderInfo, inputs: DecodeInputs): Decoded {
   const forced = inputs.teacher !== undefined;
   if (!forced && info.search.kind === "beam") return lowerBeamSearch(graph, info, inputs);
@@ -83,7 +100,8 @@ export function lowerDecode(graph: Graph, info: DecoderInfo, inputs: DecodeInput
     const teacherPrevious = step.slice("previous", shiftRight(graph, inputs.teacher!, first));
     // Scheduled sampling (teacher_forcing: r < 1): each step and row feeds the target with
     // probability r, else the decoder's own previous prediction.
-    const scheduled = info.teacherForcing < 1;
+    const decay = inputs.randomness ? info.teacherForcingDecay : undefined;
+    const scheduled = info.teacherForcing < 1 || decay !== undefined;
     const own = scheduled
       ? step.state(
           "own_previous",
@@ -97,7 +115,10 @@ export function lowerDecode(graph: Graph, info: DecoderInfo, inputs: DecodeInput
       const draw = inputs.randomness
         ? inputs.randomness.stepUniform(step, [batch], inputs.randomness.nextSeed())
         : body.node("uniform", [step.step], { seed: inputs.seed >>> 0, shape: [batch] });
-      const coin = body.node("less", [draw, body.constant(info.teacherForcing)]);
+      const ratio = decay
+        ? step.constant("teacher_forcing", decayingRatio(graph, inputs.randomness!, decay))
+        : body.constant(info.teacherForcing);
+      const coin = body.node("less", [draw, ratio]);
       const useTarget = tokens ? coin : body.node("reshape", [coin], { shape: [batch, 1] });
       previous = body.node("where", [useTarget, teacherPrevious, own]);
     }

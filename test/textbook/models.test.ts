@@ -124,6 +124,17 @@ describe("the fixtures", () => {
       }
   });
 
+  it("scheduled sampling starts as teacher forcing: its ratio decays from 1 at training step 0", async () => {
+    const { f, compiled } = prepare("seq2seq_scheduled");
+    const forced = prepare("seq2seq");
+    const at = (step: number) => feedsOf(compiled, f.inputs, f.json.lengths ?? {}, step);
+    const run = await runner("reference", compiled);
+    const teacher = (await (await runner("reference", forced.compiled)).run(forced.feeds)).logits!;
+    expect(Array.from((await run.run(at(0))).logits!.data)).toEqual(Array.from(teacher.data));
+    // At step 256 (ratio 0.625) some rows read their own predictions (the PyTorch case above).
+    expect(Array.from((await run.run(at(256))).logits!.data)).not.toEqual(Array.from(teacher.data));
+  });
+
   it("greedy decoding ends its rows at different steps, so eos handling is exercised", () => {
     const tokens = fixture("seq2seq_greedy").expected.get("tokens")!;
     const [batch, steps] = tokens.shape as [number, number];
