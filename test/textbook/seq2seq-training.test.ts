@@ -17,7 +17,8 @@ const [B, S, EOS] = [16, 4, 2];
 
 /** Sources: one-hot symbols 3..6 (4 features); targets: the symbols reversed, then eos. */
 function reversal(counter: number): { batch: Batch; targets: number[] } {
-  const [src, trg]: number[][] = [[], []];
+  const src: number[] = [];
+  const trg: number[] = [];
   for (let i = 0; i < B; i++) {
     const symbols = Array.from(
       { length: S },
