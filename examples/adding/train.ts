@@ -5,7 +5,7 @@
  * An LSTM and a GRU learn to carry the marked values across the gap; a vanilla tanh RNN of
  * the same size, trained with the same updates, does not.
  *
- *   npx tsx examples/adding/train.ts [--updates 1500] [--batch 32] [--steps 100] [--seed 1]
+ *   npx tsx examples/adding/train.ts [--updates 1200] [--batch 32] [--steps 100] [--seed 1]
  *                                    [--backend cpu|webgpu|reference] [--models lstm,gru,rnn]
  *
  * Prints a table: test MSE (1,000 held-out sequences) after the updates, parameters, time.
@@ -29,7 +29,7 @@ import { initialWeights } from "../../runtime/weights/init.ts";
 
 const { values: args } = parseArgs({
   options: {
-    updates: { type: "string", default: "1500" },
+    updates: { type: "string", default: "1200" },
     batch: { type: "string", default: "32" },
     steps: { type: "string", default: "100" },
     seed: { type: "string", default: "1" },
