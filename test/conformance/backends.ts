@@ -45,6 +45,9 @@ export const reference: (graph: EvaluableGraph, feeds: Feeds) => Record<string, 
 
 /** One plan per graph, shared by the backends. */
 const plans = new WeakMap<PlannableGraph, Plan>();
+/** The CPU's and the fused WebGPU plans of the same scan form differ: a cache each. */
+const cpuPlans = new WeakMap<Graph, Plan>();
+const fusedPlans = new WeakMap<Graph, Plan>();
 
 function planOf(graph: PlannableGraph): Plan {
   let plan = plans.get(graph);
@@ -55,8 +58,8 @@ function planOf(graph: PlannableGraph): Plan {
 /** The CPU backend's plan: generated kernels per recurrence, planned from the scan form. */
 function cpuPlanOf(prepared: Runnable): Plan {
   const source = prepared.scanForm ?? prepared.graph;
-  let plan = plans.get(source);
-  if (!plan) plans.set(source, (plan = planCpu(source)));
+  let plan = cpuPlans.get(source);
+  if (!plan) cpuPlans.set(source, (plan = planCpu(source)));
   return plan;
 }
 
@@ -74,12 +77,12 @@ export const fusedKinds = { fused: 0, naive: [] as string[] };
 
 function fusedPlanOf(prepared: Runnable): Plan {
   const source = prepared.scanForm ?? prepared.graph;
-  let plan = plans.get(source);
+  let plan = fusedPlans.get(source);
   if (!plan) {
     const schedule = scheduleWebGpu(source);
     if (schedule.kind === "fused") fusedKinds.fused++;
     else fusedKinds.naive.push(schedule.reason ?? "");
-    plans.set(source, (plan = schedule.plan));
+    fusedPlans.set(source, (plan = schedule.plan));
   }
   return plan;
 }
@@ -107,12 +110,12 @@ export function describeBackends(
   body: (backend: () => Backend, kind: BackendName) => void,
 ): void {
   describe(`${name} (cpu)`, () => body(() => cpuBackend, "cpu"));
-  describeWebGpu(`${name} (webgpu)`, (gpu) => {
-    let backend: Backend | undefined;
-    body(() => (backend ??= webGpuBackend(gpu().device)), "webgpu");
-  });
   describeWebGpu(`${name} (webgpu, fused schedule)`, (gpu) => {
     let backend: Backend | undefined;
     body(() => (backend ??= webGpuBackend(gpu().device, true)), "webgpu-fused");
+  });
+  describeWebGpu(`${name} (webgpu)`, (gpu) => {
+    let backend: Backend | undefined;
+    body(() => (backend ??= webGpuBackend(gpu().device)), "webgpu");
   });
 }

@@ -17,6 +17,13 @@
 import type { Body, Node } from "../../../ir/node.ts";
 import { sizeOf } from "../../../ir/node.ts";
 
+/**
+ * A batched value read n times whose inline cost (ops) is c is stored when n·c exceeds this:
+ * recomputing it would cost more than a phase and a barrier, and inlining it everywhere makes
+ * kernels (and the adapter's compile time) grow.
+ */
+const STORE_COST = 24;
+
 /** Ops whose element is a loop over an operand axis: stored when batched. */
 const LOOP_OPS = new Set(["matmul", "sum", "mean", "max", "argmax", "topk", "sample"]);
 
@@ -96,7 +103,7 @@ export function analyseStep(scan: Node, batchedOuter: (n: Node) => boolean): Ste
     const inputsReady = Math.max(0, ...node.inputs.map(readyOf));
     const own = 1 + node.inputs.reduce((s, x) => s + (storedOf.has(x) ? 0 : cost.get(x)!), 0);
     const n = uses.get(node) ?? 0;
-    const store = batched.has(node) && (LOOP_OPS.has(node.op) || (n >= 2 && own * n > 96));
+    const store = batched.has(node) && (LOOP_OPS.has(node.op) || (n >= 2 && own * n > STORE_COST));
     if (store) {
       const value: StoredValue = {
         node,
