@@ -430,7 +430,7 @@ struct Uniforms { w: array<vec4<u32>, 16> }
 @group(0) @binding(2) var<storage, read_write> work: array<u32>;
 @group(0) @binding(3) var<storage, read> params: array<u32>;
 @group(0) @binding(4) var<storage, read> in4: array<i32>;
-var<workgroup> wf: array<f32, 3072>;
+var<workgroup> wf: array<f32, 2560>;
 var<private> row0: u32;
 var<private> t_idx: u32;
 var<private> t_now: i32;
@@ -543,118 +543,118 @@ fn rn_c_greater(a: i32, b: i32) -> f32 { return select(0.0, 1.0, a > b); }
 fn rn_c_equal(a: i32, b: i32) -> f32 { return select(0.0, 1.0, a == b); }
 
 // slice float[8, 32, 128]
-fn g6(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g7(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[0u + i0 * 12288u + i1 * 384u + i2 + 256u]);
 }
 
 // add float[8, 32, 128]
-fn g5(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g6(i0, i1, i2), bitcast<f32>(params[52352u + i2]));
+fn g6(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g7(i0, i1, i2), bitcast<f32>(params[52352u + i2]));
 }
 
 // slice float[8, 128]
-fn s0_8(i0: u32, i1: u32) -> f32 {
+fn s0_9(i0: u32, i1: u32) -> f32 {
   return wf[1024u + (i0 - row0) * 384u + i1 + 256u];
 }
 
 // add float[8, 128]
-fn s0_7(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_8(i0, i1), bitcast<f32>(params[35840u + i1]));
+fn s0_8(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_9(i0, i1), bitcast<f32>(params[35840u + i1]));
 }
 
 // add float[8, 128]
-fn s0_4(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g5(i0, t_idx, i1), s0_7(i0, i1));
+fn s0_5(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g6(i0, t_idx, i1), s0_8(i0, i1));
 }
 
 // sigmoid float[8, 128]
-fn s0_3(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s0_4(i0, i1), 0.0);
+fn s0_4(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s0_5(i0, i1), 0.0);
 }
 
 // sub float[8, 128]
-fn s0_2(i0: u32, i1: u32) -> f32 {
-  return rn_f_sub(1.0, s0_3(i0, i1));
+fn s0_3(i0: u32, i1: u32) -> f32 {
+  return rn_f_sub(1.0, s0_4(i0, i1));
 }
 
 // slice float[8, 32, 128]
-fn g12(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g13(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[0u + i0 * 12288u + i1 * 384u + i2 + 0u]);
 }
 
 // add float[8, 32, 128]
-fn g11(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g12(i0, i1, i2), bitcast<f32>(params[16512u + i2]));
+fn g12(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g13(i0, i1, i2), bitcast<f32>(params[16512u + i2]));
 }
 
 // slice float[8, 32, 128]
-fn g17(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g18(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[0u + i0 * 12288u + i1 * 384u + i2 + 128u]);
 }
 
 // add float[8, 32, 128]
-fn g16(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g17(i0, i1, i2), bitcast<f32>(params[34432u + i2]));
+fn g17(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g18(i0, i1, i2), bitcast<f32>(params[34432u + i2]));
 }
 
 // slice float[8, 128]
-fn s0_19(i0: u32, i1: u32) -> f32 {
+fn s0_20(i0: u32, i1: u32) -> f32 {
   return wf[1024u + (i0 - row0) * 384u + i1 + 128u];
 }
 
 // add float[8, 128]
-fn s0_18(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_19(i0, i1), bitcast<f32>(params[17920u + i1]));
+fn s0_19(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_20(i0, i1), bitcast<f32>(params[17920u + i1]));
 }
 
 // add float[8, 128]
-fn s0_15(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g16(i0, t_idx, i1), s0_18(i0, i1));
+fn s0_16(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g17(i0, t_idx, i1), s0_19(i0, i1));
 }
 
 // sigmoid float[8, 128]
-fn s0_14(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s0_15(i0, i1), 0.0);
+fn s0_15(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s0_16(i0, i1), 0.0);
 }
 
 // slice float[8, 128]
-fn s0_21(i0: u32, i1: u32) -> f32 {
+fn s0_22(i0: u32, i1: u32) -> f32 {
   return wf[1024u + (i0 - row0) * 384u + i1 + 0u];
 }
 
 // add float[8, 128]
-fn s0_20(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_21(i0, i1), bitcast<f32>(params[0u + i1]));
+fn s0_21(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_22(i0, i1), bitcast<f32>(params[0u + i1]));
 }
 
 // mul float[8, 128]
-fn s0_13(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_14(i0, i1), s0_20(i0, i1));
+fn s0_14(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_15(i0, i1), s0_21(i0, i1));
 }
 
 // add float[8, 128]
-fn s0_10(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g11(i0, t_idx, i1), s0_13(i0, i1));
+fn s0_11(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g12(i0, t_idx, i1), s0_14(i0, i1));
 }
 
 // tanh float[8, 128]
-fn s0_9(i0: u32, i1: u32) -> f32 {
-  return rn_u_tanh(s0_10(i0, i1), 0.0);
+fn s0_10(i0: u32, i1: u32) -> f32 {
+  return rn_u_tanh(s0_11(i0, i1), 0.0);
 }
 
 // mul float[8, 128]
-fn s0_1(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_2(i0, i1), s0_9(i0, i1));
+fn s0_2(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_3(i0, i1), s0_10(i0, i1));
 }
 
 // mul float[8, 128]
-fn s0_22(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_3(i0, i1), wf[0u + cur * 512u + (i0 - row0) * 128u + i1]);
+fn s0_23(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_4(i0, i1), wf[0u + cur * 512u + (i0 - row0) * 128u + i1]);
 }
 
 // add float[8, 128]
-fn s0_0(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_1(i0, i1), s0_22(i0, i1));
+fn s0_1(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_2(i0, i1), s0_23(i0, i1));
 }
 
 // greater float[8]
@@ -668,8 +668,8 @@ fn s0_24(i0: u32, i1: u32) -> f32 {
 }
 
 // where float[8, 128]
-fn s0_23(i0: u32, i1: u32) -> f32 {
-  return select(wf[0u + cur * 512u + (i0 - row0) * 128u + i1], wf[2560u + (i0 - row0) * 128u + i1], s0_24(i0, 0u) != 0.0);
+fn s0_0(i0: u32, i1: u32) -> f32 {
+  return select(wf[0u + cur * 512u + (i0 - row0) * 128u + i1], s0_1(i0, i1), s0_24(i0, 0u) != 0.0);
 }
 
 fn scan0(lane: u32) {
@@ -712,16 +712,7 @@ fn scan0(lane: u32) {
       if (row < batch) {
         let j = e % 128u;
         let i1 = j;
-        wf[2560u + e] = s0_0(row, i1);
-      }
-    }
-    workgroupBarrier();
-    for (var e = lane; e < 512u; e += 64u) {
-      let row = row0 + e / 128u;
-      if (row < batch) {
-        let j = e % 128u;
-        let i1 = j;
-        wf[0u + (1u - cur) * 512u + e] = s0_23(row, i1);
+        wf[0u + (1u - cur) * 512u + e] = s0_0(row, i1);
       }
     }
     workgroupBarrier();
@@ -967,7 +958,7 @@ struct Uniforms { w: array<vec4<u32>, 16> }
 @group(0) @binding(3) var<storage, read_write> work: array<u32>;
 @group(0) @binding(4) var<storage, read> params: array<u32>;
 @group(0) @binding(5) var<storage, read> in4: array<i32>;
-var<workgroup> wf: array<f32, 3072>;
+var<workgroup> wf: array<f32, 2560>;
 var<private> row0: u32;
 var<private> t_idx: u32;
 var<private> t_now: i32;
@@ -1080,118 +1071,118 @@ fn rn_c_greater(a: i32, b: i32) -> f32 { return select(0.0, 1.0, a > b); }
 fn rn_c_equal(a: i32, b: i32) -> f32 { return select(0.0, 1.0, a == b); }
 
 // slice float[8, 1, 128]
-fn g6(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g7(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[0u + i0 * 384u + i2 + 256u]);
 }
 
 // add float[8, 1, 128]
-fn g5(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g6(i0, 0u, i2), bitcast<f32>(params[52352u + i2]));
+fn g6(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g7(i0, 0u, i2), bitcast<f32>(params[52352u + i2]));
 }
 
 // slice float[8, 128]
-fn s0_8(i0: u32, i1: u32) -> f32 {
+fn s0_9(i0: u32, i1: u32) -> f32 {
   return wf[1024u + (i0 - row0) * 384u + i1 + 256u];
 }
 
 // add float[8, 128]
-fn s0_7(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_8(i0, i1), bitcast<f32>(params[35840u + i1]));
+fn s0_8(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_9(i0, i1), bitcast<f32>(params[35840u + i1]));
 }
 
 // add float[8, 128]
-fn s0_4(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g5(i0, t_idx, i1), s0_7(i0, i1));
+fn s0_5(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g6(i0, t_idx, i1), s0_8(i0, i1));
 }
 
 // sigmoid float[8, 128]
-fn s0_3(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s0_4(i0, i1), 0.0);
+fn s0_4(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s0_5(i0, i1), 0.0);
 }
 
 // sub float[8, 128]
-fn s0_2(i0: u32, i1: u32) -> f32 {
-  return rn_f_sub(1.0, s0_3(i0, i1));
+fn s0_3(i0: u32, i1: u32) -> f32 {
+  return rn_f_sub(1.0, s0_4(i0, i1));
 }
 
 // slice float[8, 1, 128]
-fn g12(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g13(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[0u + i0 * 384u + i2 + 0u]);
 }
 
 // add float[8, 1, 128]
-fn g11(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g12(i0, 0u, i2), bitcast<f32>(params[16512u + i2]));
+fn g12(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g13(i0, 0u, i2), bitcast<f32>(params[16512u + i2]));
 }
 
 // slice float[8, 1, 128]
-fn g17(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g18(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[0u + i0 * 384u + i2 + 128u]);
 }
 
 // add float[8, 1, 128]
-fn g16(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g17(i0, 0u, i2), bitcast<f32>(params[34432u + i2]));
+fn g17(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g18(i0, 0u, i2), bitcast<f32>(params[34432u + i2]));
 }
 
 // slice float[8, 128]
-fn s0_19(i0: u32, i1: u32) -> f32 {
+fn s0_20(i0: u32, i1: u32) -> f32 {
   return wf[1024u + (i0 - row0) * 384u + i1 + 128u];
 }
 
 // add float[8, 128]
-fn s0_18(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_19(i0, i1), bitcast<f32>(params[17920u + i1]));
+fn s0_19(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_20(i0, i1), bitcast<f32>(params[17920u + i1]));
 }
 
 // add float[8, 128]
-fn s0_15(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g16(i0, t_idx, i1), s0_18(i0, i1));
+fn s0_16(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g17(i0, t_idx, i1), s0_19(i0, i1));
 }
 
 // sigmoid float[8, 128]
-fn s0_14(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s0_15(i0, i1), 0.0);
+fn s0_15(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s0_16(i0, i1), 0.0);
 }
 
 // slice float[8, 128]
-fn s0_21(i0: u32, i1: u32) -> f32 {
+fn s0_22(i0: u32, i1: u32) -> f32 {
   return wf[1024u + (i0 - row0) * 384u + i1 + 0u];
 }
 
 // add float[8, 128]
-fn s0_20(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_21(i0, i1), bitcast<f32>(params[0u + i1]));
+fn s0_21(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_22(i0, i1), bitcast<f32>(params[0u + i1]));
 }
 
 // mul float[8, 128]
-fn s0_13(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_14(i0, i1), s0_20(i0, i1));
+fn s0_14(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_15(i0, i1), s0_21(i0, i1));
 }
 
 // add float[8, 128]
-fn s0_10(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g11(i0, t_idx, i1), s0_13(i0, i1));
+fn s0_11(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g12(i0, t_idx, i1), s0_14(i0, i1));
 }
 
 // tanh float[8, 128]
-fn s0_9(i0: u32, i1: u32) -> f32 {
-  return rn_u_tanh(s0_10(i0, i1), 0.0);
+fn s0_10(i0: u32, i1: u32) -> f32 {
+  return rn_u_tanh(s0_11(i0, i1), 0.0);
 }
 
 // mul float[8, 128]
-fn s0_1(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_2(i0, i1), s0_9(i0, i1));
+fn s0_2(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_3(i0, i1), s0_10(i0, i1));
 }
 
 // mul float[8, 128]
-fn s0_22(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_3(i0, i1), wf[0u + cur * 512u + (i0 - row0) * 128u + i1]);
+fn s0_23(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_4(i0, i1), wf[0u + cur * 512u + (i0 - row0) * 128u + i1]);
 }
 
 // add float[8, 128]
-fn s0_0(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_1(i0, i1), s0_22(i0, i1));
+fn s0_1(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_2(i0, i1), s0_23(i0, i1));
 }
 
 // greater float[8]
@@ -1205,8 +1196,8 @@ fn s0_24(i0: u32, i1: u32) -> f32 {
 }
 
 // where float[8, 128]
-fn s0_23(i0: u32, i1: u32) -> f32 {
-  return select(wf[0u + cur * 512u + (i0 - row0) * 128u + i1], wf[2560u + (i0 - row0) * 128u + i1], s0_24(i0, 0u) != 0.0);
+fn s0_0(i0: u32, i1: u32) -> f32 {
+  return select(wf[0u + cur * 512u + (i0 - row0) * 128u + i1], s0_1(i0, i1), s0_24(i0, 0u) != 0.0);
 }
 
 fn scan0(lane: u32) {
@@ -1249,16 +1240,7 @@ fn scan0(lane: u32) {
       if (row < batch) {
         let j = e % 128u;
         let i1 = j;
-        wf[2560u + e] = s0_0(row, i1);
-      }
-    }
-    workgroupBarrier();
-    for (var e = lane; e < 512u; e += 64u) {
-      let row = row0 + e / 128u;
-      if (row < batch) {
-        let j = e % 128u;
-        let i1 = j;
-        wf[0u + (1u - cur) * 512u + e] = s0_23(row, i1);
+        wf[0u + (1u - cur) * 512u + e] = s0_0(row, i1);
       }
     }
     workgroupBarrier();

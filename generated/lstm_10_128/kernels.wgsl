@@ -432,7 +432,7 @@ struct Uniforms { w: array<vec4<u32>, 16> }
 @group(0) @binding(2) var<storage, read_write> work: array<u32>;
 @group(0) @binding(3) var<storage, read> params: array<u32>;
 @group(0) @binding(4) var<storage, read> in4: array<i32>;
-var<workgroup> wf: array<f32, 2304>;
+var<workgroup> wf: array<f32, 4096>;
 var<private> row0: u32;
 var<private> t_idx: u32;
 var<private> t_now: i32;
@@ -546,22 +546,22 @@ fn rn_c_equal(a: i32, b: i32) -> f32 { return select(0.0, 1.0, a == b); }
 
 // slice float[8, 32, 128]
 fn g5(i0: u32, i1: u32, i2: u32) -> f32 {
-  return bitcast<f32>(work[0u + i0 * 16384u + i1 * 512u + i2 + 0u]);
+  return bitcast<f32>(work[0u + i0 * 16384u + i1 * 512u + i2 + 384u]);
 }
 
 // add float[8, 32, 128]
 fn g4(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g5(i0, i1, i2), bitcast<f32>(params[16512u + i2]));
+  return rn_f_add(g5(i0, i1, i2), bitcast<f32>(params[70272u + i2]));
 }
 
 // slice float[8, 128]
 fn s0_7(i0: u32, i1: u32) -> f32 {
-  return wf[1024u + (i0 - row0) * 512u + i1 + 0u];
+  return wf[2048u + (i0 - row0) * 512u + i1 + 384u];
 }
 
 // add float[8, 128]
 fn s0_6(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_7(i0, i1), bitcast<f32>(params[0u + i1]));
+  return rn_f_add(s0_7(i0, i1), bitcast<f32>(params[53760u + i1]));
 }
 
 // add float[8, 128]
@@ -574,119 +574,119 @@ fn s0_2(i0: u32, i1: u32) -> f32 {
   return rn_u_sigmoid(s0_3(i0, i1), 0.0);
 }
 
+// slice float[8, 32, 128]
+fn g14(i0: u32, i1: u32, i2: u32) -> f32 {
+  return bitcast<f32>(work[0u + i0 * 16384u + i1 * 512u + i2 + 0u]);
+}
+
+// add float[8, 32, 128]
+fn g13(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g14(i0, i1, i2), bitcast<f32>(params[16512u + i2]));
+}
+
+// slice float[8, 128]
+fn s0_16(i0: u32, i1: u32) -> f32 {
+  return wf[2048u + (i0 - row0) * 512u + i1 + 0u];
+}
+
+// add float[8, 128]
+fn s0_15(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_16(i0, i1), bitcast<f32>(params[0u + i1]));
+}
+
+// add float[8, 128]
+fn s0_12(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g13(i0, t_idx, i1), s0_15(i0, i1));
+}
+
+// sigmoid float[8, 128]
+fn s0_11(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s0_12(i0, i1), 0.0);
+}
+
 // mul float[8, 128]
-fn s0_1(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_2(i0, i1), wf[512u + cur * 256u + (i0 - row0) * 128u + i1]);
+fn s0_10(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_11(i0, i1), wf[1024u + cur * 512u + (i0 - row0) * 128u + i1]);
 }
 
 // slice float[8, 32, 128]
-fn g12(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g21(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[0u + i0 * 16384u + i1 * 512u + i2 + 256u]);
 }
 
 // add float[8, 32, 128]
-fn g11(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g12(i0, i1, i2), bitcast<f32>(params[52352u + i2]));
+fn g20(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g21(i0, i1, i2), bitcast<f32>(params[52352u + i2]));
 }
 
 // slice float[8, 128]
-fn s0_14(i0: u32, i1: u32) -> f32 {
-  return wf[1024u + (i0 - row0) * 512u + i1 + 256u];
+fn s0_23(i0: u32, i1: u32) -> f32 {
+  return wf[2048u + (i0 - row0) * 512u + i1 + 256u];
 }
 
 // add float[8, 128]
-fn s0_13(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_14(i0, i1), bitcast<f32>(params[35840u + i1]));
-}
-
-// add float[8, 128]
-fn s0_10(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g11(i0, t_idx, i1), s0_13(i0, i1));
-}
-
-// sigmoid float[8, 128]
-fn s0_9(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s0_10(i0, i1), 0.0);
-}
-
-// slice float[8, 32, 128]
-fn g18(i0: u32, i1: u32, i2: u32) -> f32 {
-  return bitcast<f32>(work[0u + i0 * 16384u + i1 * 512u + i2 + 128u]);
-}
-
-// add float[8, 32, 128]
-fn g17(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g18(i0, i1, i2), bitcast<f32>(params[34432u + i2]));
-}
-
-// slice float[8, 128]
-fn s0_20(i0: u32, i1: u32) -> f32 {
-  return wf[1024u + (i0 - row0) * 512u + i1 + 128u];
+fn s0_22(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_23(i0, i1), bitcast<f32>(params[35840u + i1]));
 }
 
 // add float[8, 128]
 fn s0_19(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_20(i0, i1), bitcast<f32>(params[17920u + i1]));
-}
-
-// add float[8, 128]
-fn s0_16(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g17(i0, t_idx, i1), s0_19(i0, i1));
-}
-
-// tanh float[8, 128]
-fn s0_15(i0: u32, i1: u32) -> f32 {
-  return rn_u_tanh(s0_16(i0, i1), 0.0);
-}
-
-// mul float[8, 128]
-fn s0_8(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_9(i0, i1), s0_15(i0, i1));
-}
-
-// add float[8, 128]
-fn s0_0(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_1(i0, i1), s0_8(i0, i1));
-}
-
-// slice float[8, 32, 128]
-fn g26(i0: u32, i1: u32, i2: u32) -> f32 {
-  return bitcast<f32>(work[0u + i0 * 16384u + i1 * 512u + i2 + 384u]);
-}
-
-// add float[8, 32, 128]
-fn g25(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g26(i0, i1, i2), bitcast<f32>(params[70272u + i2]));
-}
-
-// slice float[8, 128]
-fn s0_28(i0: u32, i1: u32) -> f32 {
-  return wf[1024u + (i0 - row0) * 512u + i1 + 384u];
-}
-
-// add float[8, 128]
-fn s0_27(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_28(i0, i1), bitcast<f32>(params[53760u + i1]));
-}
-
-// add float[8, 128]
-fn s0_24(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g25(i0, t_idx, i1), s0_27(i0, i1));
+  return rn_f_add(g20(i0, t_idx, i1), s0_22(i0, i1));
 }
 
 // sigmoid float[8, 128]
-fn s0_23(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s0_24(i0, i1), 0.0);
+fn s0_18(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s0_19(i0, i1), 0.0);
+}
+
+// slice float[8, 32, 128]
+fn g27(i0: u32, i1: u32, i2: u32) -> f32 {
+  return bitcast<f32>(work[0u + i0 * 16384u + i1 * 512u + i2 + 128u]);
+}
+
+// add float[8, 32, 128]
+fn g26(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g27(i0, i1, i2), bitcast<f32>(params[34432u + i2]));
+}
+
+// slice float[8, 128]
+fn s0_29(i0: u32, i1: u32) -> f32 {
+  return wf[2048u + (i0 - row0) * 512u + i1 + 128u];
+}
+
+// add float[8, 128]
+fn s0_28(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_29(i0, i1), bitcast<f32>(params[17920u + i1]));
+}
+
+// add float[8, 128]
+fn s0_25(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g26(i0, t_idx, i1), s0_28(i0, i1));
 }
 
 // tanh float[8, 128]
-fn s0_29(i0: u32, i1: u32) -> f32 {
-  return rn_u_tanh(wf[2048u + (i0 - row0) * 128u + i1], 0.0);
+fn s0_24(i0: u32, i1: u32) -> f32 {
+  return rn_u_tanh(s0_25(i0, i1), 0.0);
 }
 
 // mul float[8, 128]
-fn s0_22(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_23(i0, i1), s0_29(i0, i1));
+fn s0_17(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_18(i0, i1), s0_24(i0, i1));
+}
+
+// add float[8, 128]
+fn s0_9(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_10(i0, i1), s0_17(i0, i1));
+}
+
+// tanh float[8, 128]
+fn s0_8(i0: u32, i1: u32) -> f32 {
+  return rn_u_tanh(s0_9(i0, i1), 0.0);
+}
+
+// mul float[8, 128]
+fn s0_1(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_2(i0, i1), s0_8(i0, i1));
 }
 
 // greater float[8]
@@ -700,19 +700,19 @@ fn s0_30(i0: u32, i1: u32) -> f32 {
 }
 
 // where float[8, 128]
-fn s0_21(i0: u32, i1: u32) -> f32 {
-  return select(wf[0u + cur * 256u + (i0 - row0) * 128u + i1], s0_22(i0, i1), s0_30(i0, 0u) != 0.0);
+fn s0_0(i0: u32, i1: u32) -> f32 {
+  return select(wf[0u + cur * 512u + (i0 - row0) * 128u + i1], s0_1(i0, i1), s0_30(i0, 0u) != 0.0);
 }
 
 // where float[8, 128]
 fn s0_32(i0: u32, i1: u32) -> f32 {
-  return select(wf[512u + cur * 256u + (i0 - row0) * 128u + i1], wf[2048u + (i0 - row0) * 128u + i1], s0_30(i0, 0u) != 0.0);
+  return select(wf[1024u + cur * 512u + (i0 - row0) * 128u + i1], s0_9(i0, i1), s0_30(i0, 0u) != 0.0);
 }
 
 fn scan0(lane: u32) {
   let batch = u_batch();
   cur = 0u;
-  for (var e = lane; e < 256u; e += 64u) {
+  for (var e = lane; e < 512u; e += 64u) {
     let row = row0 + e / 128u;
     if (row < batch) {
       let j = e % 128u;
@@ -720,12 +720,12 @@ fn scan0(lane: u32) {
       wf[0u + e] = 0.0;
     }
   }
-  for (var e = lane; e < 256u; e += 64u) {
+  for (var e = lane; e < 512u; e += 64u) {
     let row = row0 + e / 128u;
     if (row < batch) {
       let j = e % 128u;
       let i1 = j;
-      wf[512u + e] = 0.0;
+      wf[1024u + e] = 0.0;
     }
   }
   workgroupBarrier();
@@ -734,67 +734,64 @@ fn scan0(lane: u32) {
     t_idx = i;
     t_now = i32(t_idx);
     for (var j = lane; j < 512u; j += 64u) {
-      var acc: array<f32, 2>;
+      var acc: array<f32, 4>;
       acc[0] = 0.0;
       acc[1] = 0.0;
+      acc[2] = 0.0;
+      acc[3] = 0.0;
       for (var q = 0u; q < 128u; q++) {
         let w = bitcast<f32>(derived[5120u + q * 512u + j]);
-        acc[0] = acc[0] + wf[0u + cur * 256u + (row0 + 0u - row0) * 128u + q] * w;
-        acc[1] = acc[1] + wf[0u + cur * 256u + (row0 + 1u - row0) * 128u + q] * w;
+        acc[0] = acc[0] + wf[0u + cur * 512u + (row0 + 0u - row0) * 128u + q] * w;
+        acc[1] = acc[1] + wf[0u + cur * 512u + (row0 + 1u - row0) * 128u + q] * w;
+        acc[2] = acc[2] + wf[0u + cur * 512u + (row0 + 2u - row0) * 128u + q] * w;
+        acc[3] = acc[3] + wf[0u + cur * 512u + (row0 + 3u - row0) * 128u + q] * w;
       }
-      if (row0 + 0u < batch) { wf[1024u + 0u + j] = acc[0]; }
-      if (row0 + 1u < batch) { wf[1024u + 512u + j] = acc[1]; }
+      if (row0 + 0u < batch) { wf[2048u + 0u + j] = acc[0]; }
+      if (row0 + 1u < batch) { wf[2048u + 512u + j] = acc[1]; }
+      if (row0 + 2u < batch) { wf[2048u + 1024u + j] = acc[2]; }
+      if (row0 + 3u < batch) { wf[2048u + 1536u + j] = acc[3]; }
     }
     workgroupBarrier();
-    for (var e = lane; e < 256u; e += 64u) {
+    for (var e = lane; e < 512u; e += 64u) {
       let row = row0 + e / 128u;
       if (row < batch) {
         let j = e % 128u;
         let i1 = j;
-        wf[2048u + e] = s0_0(row, i1);
+        wf[0u + (1u - cur) * 512u + e] = s0_0(row, i1);
       }
     }
-    workgroupBarrier();
-    for (var e = lane; e < 256u; e += 64u) {
+    for (var e = lane; e < 512u; e += 64u) {
       let row = row0 + e / 128u;
       if (row < batch) {
         let j = e % 128u;
         let i1 = j;
-        wf[0u + (1u - cur) * 256u + e] = s0_21(row, i1);
-      }
-    }
-    for (var e = lane; e < 256u; e += 64u) {
-      let row = row0 + e / 128u;
-      if (row < batch) {
-        let j = e % 128u;
-        let i1 = j;
-        wf[512u + (1u - cur) * 256u + e] = s0_32(row, i1);
+        wf[1024u + (1u - cur) * 512u + e] = s0_32(row, i1);
       }
     }
     workgroupBarrier();
     cur = (i + 1u) & 1u;
   }
-  for (var e = lane; e < 256u; e += 64u) {
+  for (var e = lane; e < 512u; e += 64u) {
     let row = row0 + e / 128u;
     if (row < batch) {
       let j = e % 128u;
       let i1 = j;
-      work[131072u + row * 128u + j] = bitcast<u32>(wf[0u + cur * 256u + e]);
+      work[131072u + row * 128u + j] = bitcast<u32>(wf[0u + cur * 512u + e]);
     }
   }
-  for (var e = lane; e < 256u; e += 64u) {
+  for (var e = lane; e < 512u; e += 64u) {
     let row = row0 + e / 128u;
     if (row < batch) {
       let j = e % 128u;
       let i1 = j;
-      work[132096u + row * 128u + j] = bitcast<u32>(wf[512u + cur * 256u + e]);
+      work[132096u + row * 128u + j] = bitcast<u32>(wf[1024u + cur * 512u + e]);
     }
   }
 }
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lane: u32) {
-  row0 = wg.x * 2u;
+  row0 = wg.x * 4u;
   scan0(lane);
 }
 
@@ -1023,7 +1020,7 @@ struct Uniforms { w: array<vec4<u32>, 16> }
 @group(0) @binding(4) var<storage, read_write> work: array<u32>;
 @group(0) @binding(5) var<storage, read> params: array<u32>;
 @group(0) @binding(6) var<storage, read> in4: array<i32>;
-var<workgroup> wf: array<f32, 2304>;
+var<workgroup> wf: array<f32, 4096>;
 var<private> row0: u32;
 var<private> t_idx: u32;
 var<private> t_now: i32;
@@ -1137,22 +1134,22 @@ fn rn_c_equal(a: i32, b: i32) -> f32 { return select(0.0, 1.0, a == b); }
 
 // slice float[8, 1, 128]
 fn g5(i0: u32, i1: u32, i2: u32) -> f32 {
-  return bitcast<f32>(work[0u + i0 * 512u + i2 + 0u]);
+  return bitcast<f32>(work[0u + i0 * 512u + i2 + 384u]);
 }
 
 // add float[8, 1, 128]
 fn g4(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g5(i0, 0u, i2), bitcast<f32>(params[16512u + i2]));
+  return rn_f_add(g5(i0, 0u, i2), bitcast<f32>(params[70272u + i2]));
 }
 
 // slice float[8, 128]
 fn s0_7(i0: u32, i1: u32) -> f32 {
-  return wf[1024u + (i0 - row0) * 512u + i1 + 0u];
+  return wf[2048u + (i0 - row0) * 512u + i1 + 384u];
 }
 
 // add float[8, 128]
 fn s0_6(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_7(i0, i1), bitcast<f32>(params[0u + i1]));
+  return rn_f_add(s0_7(i0, i1), bitcast<f32>(params[53760u + i1]));
 }
 
 // add float[8, 128]
@@ -1165,119 +1162,119 @@ fn s0_2(i0: u32, i1: u32) -> f32 {
   return rn_u_sigmoid(s0_3(i0, i1), 0.0);
 }
 
+// slice float[8, 1, 128]
+fn g14(i0: u32, i1: u32, i2: u32) -> f32 {
+  return bitcast<f32>(work[0u + i0 * 512u + i2 + 0u]);
+}
+
+// add float[8, 1, 128]
+fn g13(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g14(i0, 0u, i2), bitcast<f32>(params[16512u + i2]));
+}
+
+// slice float[8, 128]
+fn s0_16(i0: u32, i1: u32) -> f32 {
+  return wf[2048u + (i0 - row0) * 512u + i1 + 0u];
+}
+
+// add float[8, 128]
+fn s0_15(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_16(i0, i1), bitcast<f32>(params[0u + i1]));
+}
+
+// add float[8, 128]
+fn s0_12(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g13(i0, t_idx, i1), s0_15(i0, i1));
+}
+
+// sigmoid float[8, 128]
+fn s0_11(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s0_12(i0, i1), 0.0);
+}
+
 // mul float[8, 128]
-fn s0_1(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_2(i0, i1), wf[512u + cur * 256u + (i0 - row0) * 128u + i1]);
+fn s0_10(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_11(i0, i1), wf[1024u + cur * 512u + (i0 - row0) * 128u + i1]);
 }
 
 // slice float[8, 1, 128]
-fn g12(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g21(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[0u + i0 * 512u + i2 + 256u]);
 }
 
 // add float[8, 1, 128]
-fn g11(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g12(i0, 0u, i2), bitcast<f32>(params[52352u + i2]));
+fn g20(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g21(i0, 0u, i2), bitcast<f32>(params[52352u + i2]));
 }
 
 // slice float[8, 128]
-fn s0_14(i0: u32, i1: u32) -> f32 {
-  return wf[1024u + (i0 - row0) * 512u + i1 + 256u];
+fn s0_23(i0: u32, i1: u32) -> f32 {
+  return wf[2048u + (i0 - row0) * 512u + i1 + 256u];
 }
 
 // add float[8, 128]
-fn s0_13(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_14(i0, i1), bitcast<f32>(params[35840u + i1]));
-}
-
-// add float[8, 128]
-fn s0_10(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g11(i0, t_idx, i1), s0_13(i0, i1));
-}
-
-// sigmoid float[8, 128]
-fn s0_9(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s0_10(i0, i1), 0.0);
-}
-
-// slice float[8, 1, 128]
-fn g18(i0: u32, i1: u32, i2: u32) -> f32 {
-  return bitcast<f32>(work[0u + i0 * 512u + i2 + 128u]);
-}
-
-// add float[8, 1, 128]
-fn g17(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g18(i0, 0u, i2), bitcast<f32>(params[34432u + i2]));
-}
-
-// slice float[8, 128]
-fn s0_20(i0: u32, i1: u32) -> f32 {
-  return wf[1024u + (i0 - row0) * 512u + i1 + 128u];
+fn s0_22(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_23(i0, i1), bitcast<f32>(params[35840u + i1]));
 }
 
 // add float[8, 128]
 fn s0_19(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_20(i0, i1), bitcast<f32>(params[17920u + i1]));
-}
-
-// add float[8, 128]
-fn s0_16(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g17(i0, t_idx, i1), s0_19(i0, i1));
-}
-
-// tanh float[8, 128]
-fn s0_15(i0: u32, i1: u32) -> f32 {
-  return rn_u_tanh(s0_16(i0, i1), 0.0);
-}
-
-// mul float[8, 128]
-fn s0_8(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_9(i0, i1), s0_15(i0, i1));
-}
-
-// add float[8, 128]
-fn s0_0(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_1(i0, i1), s0_8(i0, i1));
-}
-
-// slice float[8, 1, 128]
-fn g26(i0: u32, i1: u32, i2: u32) -> f32 {
-  return bitcast<f32>(work[0u + i0 * 512u + i2 + 384u]);
-}
-
-// add float[8, 1, 128]
-fn g25(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g26(i0, 0u, i2), bitcast<f32>(params[70272u + i2]));
-}
-
-// slice float[8, 128]
-fn s0_28(i0: u32, i1: u32) -> f32 {
-  return wf[1024u + (i0 - row0) * 512u + i1 + 384u];
-}
-
-// add float[8, 128]
-fn s0_27(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_28(i0, i1), bitcast<f32>(params[53760u + i1]));
-}
-
-// add float[8, 128]
-fn s0_24(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g25(i0, t_idx, i1), s0_27(i0, i1));
+  return rn_f_add(g20(i0, t_idx, i1), s0_22(i0, i1));
 }
 
 // sigmoid float[8, 128]
-fn s0_23(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s0_24(i0, i1), 0.0);
+fn s0_18(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s0_19(i0, i1), 0.0);
+}
+
+// slice float[8, 1, 128]
+fn g27(i0: u32, i1: u32, i2: u32) -> f32 {
+  return bitcast<f32>(work[0u + i0 * 512u + i2 + 128u]);
+}
+
+// add float[8, 1, 128]
+fn g26(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g27(i0, 0u, i2), bitcast<f32>(params[34432u + i2]));
+}
+
+// slice float[8, 128]
+fn s0_29(i0: u32, i1: u32) -> f32 {
+  return wf[2048u + (i0 - row0) * 512u + i1 + 128u];
+}
+
+// add float[8, 128]
+fn s0_28(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_29(i0, i1), bitcast<f32>(params[17920u + i1]));
+}
+
+// add float[8, 128]
+fn s0_25(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g26(i0, t_idx, i1), s0_28(i0, i1));
 }
 
 // tanh float[8, 128]
-fn s0_29(i0: u32, i1: u32) -> f32 {
-  return rn_u_tanh(wf[2048u + (i0 - row0) * 128u + i1], 0.0);
+fn s0_24(i0: u32, i1: u32) -> f32 {
+  return rn_u_tanh(s0_25(i0, i1), 0.0);
 }
 
 // mul float[8, 128]
-fn s0_22(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_23(i0, i1), s0_29(i0, i1));
+fn s0_17(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_18(i0, i1), s0_24(i0, i1));
+}
+
+// add float[8, 128]
+fn s0_9(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_10(i0, i1), s0_17(i0, i1));
+}
+
+// tanh float[8, 128]
+fn s0_8(i0: u32, i1: u32) -> f32 {
+  return rn_u_tanh(s0_9(i0, i1), 0.0);
+}
+
+// mul float[8, 128]
+fn s0_1(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_2(i0, i1), s0_8(i0, i1));
 }
 
 // greater float[8]
@@ -1291,19 +1288,19 @@ fn s0_30(i0: u32, i1: u32) -> f32 {
 }
 
 // where float[8, 128]
-fn s0_21(i0: u32, i1: u32) -> f32 {
-  return select(wf[0u + cur * 256u + (i0 - row0) * 128u + i1], s0_22(i0, i1), s0_30(i0, 0u) != 0.0);
+fn s0_0(i0: u32, i1: u32) -> f32 {
+  return select(wf[0u + cur * 512u + (i0 - row0) * 128u + i1], s0_1(i0, i1), s0_30(i0, 0u) != 0.0);
 }
 
 // where float[8, 128]
 fn s0_32(i0: u32, i1: u32) -> f32 {
-  return select(wf[512u + cur * 256u + (i0 - row0) * 128u + i1], wf[2048u + (i0 - row0) * 128u + i1], s0_30(i0, 0u) != 0.0);
+  return select(wf[1024u + cur * 512u + (i0 - row0) * 128u + i1], s0_9(i0, i1), s0_30(i0, 0u) != 0.0);
 }
 
 fn scan0(lane: u32) {
   let batch = u_batch();
   cur = 0u;
-  for (var e = lane; e < 256u; e += 64u) {
+  for (var e = lane; e < 512u; e += 64u) {
     let row = row0 + e / 128u;
     if (row < batch) {
       let j = e % 128u;
@@ -1311,12 +1308,12 @@ fn scan0(lane: u32) {
       wf[0u + e] = in5[row * 128u + i1];
     }
   }
-  for (var e = lane; e < 256u; e += 64u) {
+  for (var e = lane; e < 512u; e += 64u) {
     let row = row0 + e / 128u;
     if (row < batch) {
       let j = e % 128u;
       let i1 = j;
-      wf[512u + e] = in6[row * 128u + i1];
+      wf[1024u + e] = in6[row * 128u + i1];
     }
   }
   workgroupBarrier();
@@ -1325,66 +1322,63 @@ fn scan0(lane: u32) {
     t_idx = i;
     t_now = i32(t_idx);
     for (var j = lane; j < 512u; j += 64u) {
-      var acc: array<f32, 2>;
+      var acc: array<f32, 4>;
       acc[0] = 0.0;
       acc[1] = 0.0;
+      acc[2] = 0.0;
+      acc[3] = 0.0;
       for (var q = 0u; q < 128u; q++) {
         let w = bitcast<f32>(derived[5120u + q * 512u + j]);
-        acc[0] = acc[0] + wf[0u + cur * 256u + (row0 + 0u - row0) * 128u + q] * w;
-        acc[1] = acc[1] + wf[0u + cur * 256u + (row0 + 1u - row0) * 128u + q] * w;
+        acc[0] = acc[0] + wf[0u + cur * 512u + (row0 + 0u - row0) * 128u + q] * w;
+        acc[1] = acc[1] + wf[0u + cur * 512u + (row0 + 1u - row0) * 128u + q] * w;
+        acc[2] = acc[2] + wf[0u + cur * 512u + (row0 + 2u - row0) * 128u + q] * w;
+        acc[3] = acc[3] + wf[0u + cur * 512u + (row0 + 3u - row0) * 128u + q] * w;
       }
-      if (row0 + 0u < batch) { wf[1024u + 0u + j] = acc[0]; }
-      if (row0 + 1u < batch) { wf[1024u + 512u + j] = acc[1]; }
+      if (row0 + 0u < batch) { wf[2048u + 0u + j] = acc[0]; }
+      if (row0 + 1u < batch) { wf[2048u + 512u + j] = acc[1]; }
+      if (row0 + 2u < batch) { wf[2048u + 1024u + j] = acc[2]; }
+      if (row0 + 3u < batch) { wf[2048u + 1536u + j] = acc[3]; }
     }
     workgroupBarrier();
-    for (var e = lane; e < 256u; e += 64u) {
+    for (var e = lane; e < 512u; e += 64u) {
       let row = row0 + e / 128u;
       if (row < batch) {
         let j = e % 128u;
         let i1 = j;
-        wf[2048u + e] = s0_0(row, i1);
+        wf[0u + (1u - cur) * 512u + e] = s0_0(row, i1);
       }
     }
-    workgroupBarrier();
-    for (var e = lane; e < 256u; e += 64u) {
+    for (var e = lane; e < 512u; e += 64u) {
       let row = row0 + e / 128u;
       if (row < batch) {
         let j = e % 128u;
         let i1 = j;
-        wf[0u + (1u - cur) * 256u + e] = s0_21(row, i1);
-      }
-    }
-    for (var e = lane; e < 256u; e += 64u) {
-      let row = row0 + e / 128u;
-      if (row < batch) {
-        let j = e % 128u;
-        let i1 = j;
-        wf[512u + (1u - cur) * 256u + e] = s0_32(row, i1);
+        wf[1024u + (1u - cur) * 512u + e] = s0_32(row, i1);
       }
     }
     workgroupBarrier();
     cur = (i + 1u) & 1u;
   }
-  for (var e = lane; e < 256u; e += 64u) {
+  for (var e = lane; e < 512u; e += 64u) {
     let row = row0 + e / 128u;
     if (row < batch) {
       let j = e % 128u;
       let i1 = j;
-      work[4096u + row * 128u + j] = bitcast<u32>(wf[0u + cur * 256u + e]);
+      work[4096u + row * 128u + j] = bitcast<u32>(wf[0u + cur * 512u + e]);
     }
   }
-  for (var e = lane; e < 256u; e += 64u) {
+  for (var e = lane; e < 512u; e += 64u) {
     let row = row0 + e / 128u;
     if (row < batch) {
       let j = e % 128u;
       let i1 = j;
-      work[5120u + row * 128u + j] = bitcast<u32>(wf[512u + cur * 256u + e]);
+      work[5120u + row * 128u + j] = bitcast<u32>(wf[1024u + cur * 512u + e]);
     }
   }
 }
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lane: u32) {
-  row0 = wg.x * 2u;
+  row0 = wg.x * 4u;
   scan0(lane);
 }

@@ -311,7 +311,7 @@ struct Uniforms { w: array<vec4<u32>, 16> }
 @group(0) @binding(2) var<storage, read> params: array<u32>;
 @group(0) @binding(3) var<storage, read> derived: array<u32>;
 @group(0) @binding(4) var<storage, read_write> work: array<u32>;
-var<workgroup> wf: array<f32, 2308>;
+var<workgroup> wf: array<f32, 2112>;
 var<workgroup> wi: array<i32, 6>;
 var<private> row0: u32;
 var<private> t_idx: u32;
@@ -571,7 +571,7 @@ fn s0_3(i0: u32, i1: u32) -> f32 {
 
 // add float[8, 30]
 fn s0_27(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(wf[516u + (i0 - row0) * 30u + i1], bitcast<f32>(params[63168u + i1]));
+  return rn_f_add(wf[2052u + (i0 - row0) * 30u + i1], bitcast<f32>(params[63168u + i1]));
 }
 
 // sample int[8]
@@ -665,33 +665,24 @@ fn scan0(lane: u32) {
       if (row0 + 1u < batch) { wf[1284u + 384u + j] = acc[1]; }
     }
     workgroupBarrier();
-    for (var e = lane; e < 256u; e += 64u) {
-      let row = row0 + e / 128u;
-      if (row < batch) {
-        let j = e % 128u;
-        let i1 = j;
-        wf[2052u + e] = s0_3(row, i1);
-      }
-    }
-    workgroupBarrier();
     for (var j = lane; j < 30u; j += 64u) {
       var acc: array<f32, 2>;
       acc[0] = 0.0;
       acc[1] = 0.0;
       for (var q = 0u; q < 128u; q++) {
         let w = bitcast<f32>(derived[61440u + q * 30u + j]);
-        acc[0] = acc[0] + wf[2052u + (row0 + 0u - row0) * 128u + q] * w;
-        acc[1] = acc[1] + wf[2052u + (row0 + 1u - row0) * 128u + q] * w;
+        acc[0] = acc[0] + s0_3(row0 + 0u, q) * w;
+        acc[1] = acc[1] + s0_3(row0 + 1u, q) * w;
       }
-      if (row0 + 0u < batch) { wf[516u + 0u + j] = acc[0]; }
-      if (row0 + 1u < batch) { wf[516u + 30u + j] = acc[1]; }
+      if (row0 + 0u < batch) { wf[2052u + 0u + j] = acc[0]; }
+      if (row0 + 1u < batch) { wf[2052u + 30u + j] = acc[1]; }
     }
     for (var e = lane; e < 256u; e += 64u) {
       let row = row0 + e / 128u;
       if (row < batch) {
         let j = e % 128u;
         let i1 = j;
-        wf[0u + (1u - cur) * 256u + e] = wf[2052u + (row - row0) * 128u + i1];
+        wf[0u + (1u - cur) * 256u + e] = s0_3(row, i1);
       }
     }
     workgroupBarrier();

@@ -967,7 +967,7 @@ struct Uniforms { w: array<vec4<u32>, 16> }
 @group(0) @binding(2) var<storage, read_write> work: array<u32>;
 @group(0) @binding(3) var<storage, read> params: array<u32>;
 @group(0) @binding(4) var<storage, read> in4: array<i32>;
-var<workgroup> wf: array<f32, 2304>;
+var<workgroup> wf: array<f32, 4096>;
 var<private> row0: u32;
 var<private> t_idx: u32;
 var<private> t_now: i32;
@@ -1081,22 +1081,22 @@ fn rn_c_equal(a: i32, b: i32) -> f32 { return select(0.0, 1.0, a == b); }
 
 // slice float[8, 32, 64]
 fn g5(i0: u32, i1: u32, i2: u32) -> f32 {
-  return bitcast<f32>(work[0u + i0 * 8192u + i1 * 256u + i2 + 0u]);
+  return bitcast<f32>(work[0u + i0 * 8192u + i1 * 256u + i2 + 192u]);
 }
 
 // add float[8, 32, 64]
 fn g4(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g5(i0, i1, i2), bitcast<f32>(params[1284160u + i2]));
+  return rn_f_add(g5(i0, i1, i2), bitcast<f32>(params[1309120u + i2]));
 }
 
 // slice float[8, 64]
 fn s0_7(i0: u32, i1: u32) -> f32 {
-  return wf[1024u + (i0 - row0) * 256u + i1 + 0u];
+  return wf[2048u + (i0 - row0) * 256u + i1 + 192u];
 }
 
 // add float[8, 64]
 fn s0_6(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_7(i0, i1), bitcast<f32>(params[1280000u + i1]));
+  return rn_f_add(s0_7(i0, i1), bitcast<f32>(params[1304960u + i1]));
 }
 
 // add float[8, 64]
@@ -1109,119 +1109,119 @@ fn s0_2(i0: u32, i1: u32) -> f32 {
   return rn_u_sigmoid(s0_3(i0, i1), 0.0);
 }
 
+// slice float[8, 32, 64]
+fn g14(i0: u32, i1: u32, i2: u32) -> f32 {
+  return bitcast<f32>(work[0u + i0 * 8192u + i1 * 256u + i2 + 0u]);
+}
+
+// add float[8, 32, 64]
+fn g13(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g14(i0, i1, i2), bitcast<f32>(params[1284160u + i2]));
+}
+
+// slice float[8, 64]
+fn s0_16(i0: u32, i1: u32) -> f32 {
+  return wf[2048u + (i0 - row0) * 256u + i1 + 0u];
+}
+
+// add float[8, 64]
+fn s0_15(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_16(i0, i1), bitcast<f32>(params[1280000u + i1]));
+}
+
+// add float[8, 64]
+fn s0_12(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g13(i0, t_idx, i1), s0_15(i0, i1));
+}
+
+// sigmoid float[8, 64]
+fn s0_11(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s0_12(i0, i1), 0.0);
+}
+
 // mul float[8, 64]
-fn s0_1(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_2(i0, i1), wf[512u + cur * 256u + (i0 - row0) * 64u + i1]);
+fn s0_10(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_11(i0, i1), wf[1024u + cur * 512u + (i0 - row0) * 64u + i1]);
 }
 
 // slice float[8, 32, 64]
-fn g12(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g21(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[0u + i0 * 8192u + i1 * 256u + i2 + 128u]);
 }
 
 // add float[8, 32, 64]
-fn g11(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g12(i0, i1, i2), bitcast<f32>(params[1300800u + i2]));
+fn g20(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g21(i0, i1, i2), bitcast<f32>(params[1300800u + i2]));
 }
 
 // slice float[8, 64]
-fn s0_14(i0: u32, i1: u32) -> f32 {
-  return wf[1024u + (i0 - row0) * 256u + i1 + 128u];
+fn s0_23(i0: u32, i1: u32) -> f32 {
+  return wf[2048u + (i0 - row0) * 256u + i1 + 128u];
 }
 
 // add float[8, 64]
-fn s0_13(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_14(i0, i1), bitcast<f32>(params[1296640u + i1]));
-}
-
-// add float[8, 64]
-fn s0_10(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g11(i0, t_idx, i1), s0_13(i0, i1));
-}
-
-// sigmoid float[8, 64]
-fn s0_9(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s0_10(i0, i1), 0.0);
-}
-
-// slice float[8, 32, 64]
-fn g18(i0: u32, i1: u32, i2: u32) -> f32 {
-  return bitcast<f32>(work[0u + i0 * 8192u + i1 * 256u + i2 + 64u]);
-}
-
-// add float[8, 32, 64]
-fn g17(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g18(i0, i1, i2), bitcast<f32>(params[1292480u + i2]));
-}
-
-// slice float[8, 64]
-fn s0_20(i0: u32, i1: u32) -> f32 {
-  return wf[1024u + (i0 - row0) * 256u + i1 + 64u];
+fn s0_22(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_23(i0, i1), bitcast<f32>(params[1296640u + i1]));
 }
 
 // add float[8, 64]
 fn s0_19(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_20(i0, i1), bitcast<f32>(params[1288320u + i1]));
-}
-
-// add float[8, 64]
-fn s0_16(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g17(i0, t_idx, i1), s0_19(i0, i1));
-}
-
-// tanh float[8, 64]
-fn s0_15(i0: u32, i1: u32) -> f32 {
-  return rn_u_tanh(s0_16(i0, i1), 0.0);
-}
-
-// mul float[8, 64]
-fn s0_8(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_9(i0, i1), s0_15(i0, i1));
-}
-
-// add float[8, 64]
-fn s0_0(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_1(i0, i1), s0_8(i0, i1));
-}
-
-// slice float[8, 32, 64]
-fn g26(i0: u32, i1: u32, i2: u32) -> f32 {
-  return bitcast<f32>(work[0u + i0 * 8192u + i1 * 256u + i2 + 192u]);
-}
-
-// add float[8, 32, 64]
-fn g25(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g26(i0, i1, i2), bitcast<f32>(params[1309120u + i2]));
-}
-
-// slice float[8, 64]
-fn s0_28(i0: u32, i1: u32) -> f32 {
-  return wf[1024u + (i0 - row0) * 256u + i1 + 192u];
-}
-
-// add float[8, 64]
-fn s0_27(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_28(i0, i1), bitcast<f32>(params[1304960u + i1]));
-}
-
-// add float[8, 64]
-fn s0_24(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g25(i0, t_idx, i1), s0_27(i0, i1));
+  return rn_f_add(g20(i0, t_idx, i1), s0_22(i0, i1));
 }
 
 // sigmoid float[8, 64]
-fn s0_23(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s0_24(i0, i1), 0.0);
+fn s0_18(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s0_19(i0, i1), 0.0);
+}
+
+// slice float[8, 32, 64]
+fn g27(i0: u32, i1: u32, i2: u32) -> f32 {
+  return bitcast<f32>(work[0u + i0 * 8192u + i1 * 256u + i2 + 64u]);
+}
+
+// add float[8, 32, 64]
+fn g26(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g27(i0, i1, i2), bitcast<f32>(params[1292480u + i2]));
+}
+
+// slice float[8, 64]
+fn s0_29(i0: u32, i1: u32) -> f32 {
+  return wf[2048u + (i0 - row0) * 256u + i1 + 64u];
+}
+
+// add float[8, 64]
+fn s0_28(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_29(i0, i1), bitcast<f32>(params[1288320u + i1]));
+}
+
+// add float[8, 64]
+fn s0_25(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g26(i0, t_idx, i1), s0_28(i0, i1));
 }
 
 // tanh float[8, 64]
-fn s0_29(i0: u32, i1: u32) -> f32 {
-  return rn_u_tanh(wf[2048u + (i0 - row0) * 64u + i1], 0.0);
+fn s0_24(i0: u32, i1: u32) -> f32 {
+  return rn_u_tanh(s0_25(i0, i1), 0.0);
 }
 
 // mul float[8, 64]
-fn s0_22(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_23(i0, i1), s0_29(i0, i1));
+fn s0_17(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_18(i0, i1), s0_24(i0, i1));
+}
+
+// add float[8, 64]
+fn s0_9(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_10(i0, i1), s0_17(i0, i1));
+}
+
+// tanh float[8, 64]
+fn s0_8(i0: u32, i1: u32) -> f32 {
+  return rn_u_tanh(s0_9(i0, i1), 0.0);
+}
+
+// mul float[8, 64]
+fn s0_1(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_2(i0, i1), s0_8(i0, i1));
 }
 
 // greater float[8]
@@ -1235,24 +1235,24 @@ fn s0_30(i0: u32, i1: u32) -> f32 {
 }
 
 // where float[8, 64]
-fn s0_21(i0: u32, i1: u32) -> f32 {
-  return select(wf[0u + cur * 256u + (i0 - row0) * 64u + i1], s0_22(i0, i1), s0_30(i0, 0u) != 0.0);
+fn s0_0(i0: u32, i1: u32) -> f32 {
+  return select(wf[0u + cur * 512u + (i0 - row0) * 64u + i1], s0_1(i0, i1), s0_30(i0, 0u) != 0.0);
 }
 
 // where float[8, 64]
 fn s0_32(i0: u32, i1: u32) -> f32 {
-  return select(wf[512u + cur * 256u + (i0 - row0) * 64u + i1], wf[2048u + (i0 - row0) * 64u + i1], s0_30(i0, 0u) != 0.0);
+  return select(wf[1024u + cur * 512u + (i0 - row0) * 64u + i1], s0_9(i0, i1), s0_30(i0, 0u) != 0.0);
 }
 
 // where float[8, 64]
 fn s0_33(i0: u32, i1: u32) -> f32 {
-  return select(0.0, s0_22(i0, i1), s0_30(i0, 0u) != 0.0);
+  return select(0.0, s0_1(i0, i1), s0_30(i0, 0u) != 0.0);
 }
 
 fn scan0(lane: u32) {
   let batch = u_batch();
   cur = 0u;
-  for (var e = lane; e < 256u; e += 64u) {
+  for (var e = lane; e < 512u; e += 64u) {
     let row = row0 + e / 64u;
     if (row < batch) {
       let j = e % 64u;
@@ -1260,12 +1260,12 @@ fn scan0(lane: u32) {
       wf[0u + e] = 0.0;
     }
   }
-  for (var e = lane; e < 256u; e += 64u) {
+  for (var e = lane; e < 512u; e += 64u) {
     let row = row0 + e / 64u;
     if (row < batch) {
       let j = e % 64u;
       let i1 = j;
-      wf[512u + e] = 0.0;
+      wf[1024u + e] = 0.0;
     }
   }
   workgroupBarrier();
@@ -1274,50 +1274,53 @@ fn scan0(lane: u32) {
     t_idx = i;
     t_now = i32(t_idx);
     for (var j = lane; j < 256u; j += 64u) {
-      var acc: array<f32, 4>;
+      var acc: array<f32, 8>;
       acc[0] = 0.0;
       acc[1] = 0.0;
       acc[2] = 0.0;
       acc[3] = 0.0;
+      acc[4] = 0.0;
+      acc[5] = 0.0;
+      acc[6] = 0.0;
+      acc[7] = 0.0;
       for (var q = 0u; q < 64u; q++) {
         let w = bitcast<f32>(derived[16384u + q * 256u + j]);
-        acc[0] = acc[0] + wf[0u + cur * 256u + (row0 + 0u - row0) * 64u + q] * w;
-        acc[1] = acc[1] + wf[0u + cur * 256u + (row0 + 1u - row0) * 64u + q] * w;
-        acc[2] = acc[2] + wf[0u + cur * 256u + (row0 + 2u - row0) * 64u + q] * w;
-        acc[3] = acc[3] + wf[0u + cur * 256u + (row0 + 3u - row0) * 64u + q] * w;
+        acc[0] = acc[0] + wf[0u + cur * 512u + (row0 + 0u - row0) * 64u + q] * w;
+        acc[1] = acc[1] + wf[0u + cur * 512u + (row0 + 1u - row0) * 64u + q] * w;
+        acc[2] = acc[2] + wf[0u + cur * 512u + (row0 + 2u - row0) * 64u + q] * w;
+        acc[3] = acc[3] + wf[0u + cur * 512u + (row0 + 3u - row0) * 64u + q] * w;
+        acc[4] = acc[4] + wf[0u + cur * 512u + (row0 + 4u - row0) * 64u + q] * w;
+        acc[5] = acc[5] + wf[0u + cur * 512u + (row0 + 5u - row0) * 64u + q] * w;
+        acc[6] = acc[6] + wf[0u + cur * 512u + (row0 + 6u - row0) * 64u + q] * w;
+        acc[7] = acc[7] + wf[0u + cur * 512u + (row0 + 7u - row0) * 64u + q] * w;
       }
-      if (row0 + 0u < batch) { wf[1024u + 0u + j] = acc[0]; }
-      if (row0 + 1u < batch) { wf[1024u + 256u + j] = acc[1]; }
-      if (row0 + 2u < batch) { wf[1024u + 512u + j] = acc[2]; }
-      if (row0 + 3u < batch) { wf[1024u + 768u + j] = acc[3]; }
+      if (row0 + 0u < batch) { wf[2048u + 0u + j] = acc[0]; }
+      if (row0 + 1u < batch) { wf[2048u + 256u + j] = acc[1]; }
+      if (row0 + 2u < batch) { wf[2048u + 512u + j] = acc[2]; }
+      if (row0 + 3u < batch) { wf[2048u + 768u + j] = acc[3]; }
+      if (row0 + 4u < batch) { wf[2048u + 1024u + j] = acc[4]; }
+      if (row0 + 5u < batch) { wf[2048u + 1280u + j] = acc[5]; }
+      if (row0 + 6u < batch) { wf[2048u + 1536u + j] = acc[6]; }
+      if (row0 + 7u < batch) { wf[2048u + 1792u + j] = acc[7]; }
     }
     workgroupBarrier();
-    for (var e = lane; e < 256u; e += 64u) {
+    for (var e = lane; e < 512u; e += 64u) {
       let row = row0 + e / 64u;
       if (row < batch) {
         let j = e % 64u;
         let i1 = j;
-        wf[2048u + e] = s0_0(row, i1);
+        wf[0u + (1u - cur) * 512u + e] = s0_0(row, i1);
       }
     }
-    workgroupBarrier();
-    for (var e = lane; e < 256u; e += 64u) {
+    for (var e = lane; e < 512u; e += 64u) {
       let row = row0 + e / 64u;
       if (row < batch) {
         let j = e % 64u;
         let i1 = j;
-        wf[0u + (1u - cur) * 256u + e] = s0_21(row, i1);
+        wf[1024u + (1u - cur) * 512u + e] = s0_32(row, i1);
       }
     }
-    for (var e = lane; e < 256u; e += 64u) {
-      let row = row0 + e / 64u;
-      if (row < batch) {
-        let j = e % 64u;
-        let i1 = j;
-        wf[512u + (1u - cur) * 256u + e] = s0_32(row, i1);
-      }
-    }
-    for (var e = lane; e < 256u; e += 64u) {
+    for (var e = lane; e < 512u; e += 64u) {
       let row = row0 + e / 64u;
       if (row < batch) {
         let j = e % 64u;
@@ -1328,42 +1331,42 @@ fn scan0(lane: u32) {
     workgroupBarrier();
     cur = (i + 1u) & 1u;
   }
-  for (var e = lane; e < 256u; e += 64u) {
+  for (var e = lane; e < 512u; e += 64u) {
     let row = row0 + e / 64u;
     if (row < batch) {
       let j = e % 64u;
       let i1 = j;
-      work[131072u + row * 64u + j] = bitcast<u32>(wf[0u + cur * 256u + e]);
+      work[131072u + row * 64u + j] = bitcast<u32>(wf[0u + cur * 512u + e]);
     }
   }
-  for (var e = lane; e < 256u; e += 64u) {
+  for (var e = lane; e < 512u; e += 64u) {
     let row = row0 + e / 64u;
     if (row < batch) {
       let j = e % 64u;
       let i1 = j;
-      work[131584u + row * 64u + j] = bitcast<u32>(wf[512u + cur * 256u + e]);
+      work[131584u + row * 64u + j] = bitcast<u32>(wf[1024u + cur * 512u + e]);
     }
   }
 }
 
 // slice float[8, 32, 64]
 fn g39(i0: u32, i1: u32, i2: u32) -> f32 {
-  return bitcast<f32>(work[65536u + i0 * 8192u + i1 * 256u + i2 + 0u]);
+  return bitcast<f32>(work[65536u + i0 * 8192u + i1 * 256u + i2 + 192u]);
 }
 
 // add float[8, 32, 64]
 fn g38(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g39(i0, i1, i2), bitcast<f32>(params[1317440u + i2]));
+  return rn_f_add(g39(i0, i1, i2), bitcast<f32>(params[1342400u + i2]));
 }
 
 // slice float[8, 64]
 fn s1_41(i0: u32, i1: u32) -> f32 {
-  return wf[1024u + (i0 - row0) * 256u + i1 + 0u];
+  return wf[2048u + (i0 - row0) * 256u + i1 + 192u];
 }
 
 // add float[8, 64]
 fn s1_40(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_41(i0, i1), bitcast<f32>(params[1313280u + i1]));
+  return rn_f_add(s1_41(i0, i1), bitcast<f32>(params[1338240u + i1]));
 }
 
 // add float[8, 64]
@@ -1376,119 +1379,119 @@ fn s1_36(i0: u32, i1: u32) -> f32 {
   return rn_u_sigmoid(s1_37(i0, i1), 0.0);
 }
 
+// slice float[8, 32, 64]
+fn g48(i0: u32, i1: u32, i2: u32) -> f32 {
+  return bitcast<f32>(work[65536u + i0 * 8192u + i1 * 256u + i2 + 0u]);
+}
+
+// add float[8, 32, 64]
+fn g47(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g48(i0, i1, i2), bitcast<f32>(params[1317440u + i2]));
+}
+
+// slice float[8, 64]
+fn s1_50(i0: u32, i1: u32) -> f32 {
+  return wf[2048u + (i0 - row0) * 256u + i1 + 0u];
+}
+
+// add float[8, 64]
+fn s1_49(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s1_50(i0, i1), bitcast<f32>(params[1313280u + i1]));
+}
+
+// add float[8, 64]
+fn s1_46(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g47(i0, t_idx, i1), s1_49(i0, i1));
+}
+
+// sigmoid float[8, 64]
+fn s1_45(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s1_46(i0, i1), 0.0);
+}
+
 // mul float[8, 64]
-fn s1_35(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s1_36(i0, i1), wf[512u + cur * 256u + (i0 - row0) * 64u + i1]);
+fn s1_44(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s1_45(i0, i1), wf[1024u + cur * 512u + (i0 - row0) * 64u + i1]);
 }
 
 // slice float[8, 32, 64]
-fn g46(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g55(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[65536u + i0 * 8192u + i1 * 256u + i2 + 128u]);
 }
 
 // add float[8, 32, 64]
-fn g45(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g46(i0, i1, i2), bitcast<f32>(params[1334080u + i2]));
+fn g54(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g55(i0, i1, i2), bitcast<f32>(params[1334080u + i2]));
 }
 
 // slice float[8, 64]
-fn s1_48(i0: u32, i1: u32) -> f32 {
-  return wf[1024u + (i0 - row0) * 256u + i1 + 128u];
+fn s1_57(i0: u32, i1: u32) -> f32 {
+  return wf[2048u + (i0 - row0) * 256u + i1 + 128u];
 }
 
 // add float[8, 64]
-fn s1_47(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_48(i0, i1), bitcast<f32>(params[1329920u + i1]));
-}
-
-// add float[8, 64]
-fn s1_44(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g45(i0, t_idx, i1), s1_47(i0, i1));
-}
-
-// sigmoid float[8, 64]
-fn s1_43(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s1_44(i0, i1), 0.0);
-}
-
-// slice float[8, 32, 64]
-fn g52(i0: u32, i1: u32, i2: u32) -> f32 {
-  return bitcast<f32>(work[65536u + i0 * 8192u + i1 * 256u + i2 + 64u]);
-}
-
-// add float[8, 32, 64]
-fn g51(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g52(i0, i1, i2), bitcast<f32>(params[1325760u + i2]));
-}
-
-// slice float[8, 64]
-fn s1_54(i0: u32, i1: u32) -> f32 {
-  return wf[1024u + (i0 - row0) * 256u + i1 + 64u];
+fn s1_56(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s1_57(i0, i1), bitcast<f32>(params[1329920u + i1]));
 }
 
 // add float[8, 64]
 fn s1_53(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_54(i0, i1), bitcast<f32>(params[1321600u + i1]));
-}
-
-// add float[8, 64]
-fn s1_50(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g51(i0, t_idx, i1), s1_53(i0, i1));
-}
-
-// tanh float[8, 64]
-fn s1_49(i0: u32, i1: u32) -> f32 {
-  return rn_u_tanh(s1_50(i0, i1), 0.0);
-}
-
-// mul float[8, 64]
-fn s1_42(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s1_43(i0, i1), s1_49(i0, i1));
-}
-
-// add float[8, 64]
-fn s1_34(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_35(i0, i1), s1_42(i0, i1));
-}
-
-// slice float[8, 32, 64]
-fn g60(i0: u32, i1: u32, i2: u32) -> f32 {
-  return bitcast<f32>(work[65536u + i0 * 8192u + i1 * 256u + i2 + 192u]);
-}
-
-// add float[8, 32, 64]
-fn g59(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g60(i0, i1, i2), bitcast<f32>(params[1342400u + i2]));
-}
-
-// slice float[8, 64]
-fn s1_62(i0: u32, i1: u32) -> f32 {
-  return wf[1024u + (i0 - row0) * 256u + i1 + 192u];
-}
-
-// add float[8, 64]
-fn s1_61(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_62(i0, i1), bitcast<f32>(params[1338240u + i1]));
-}
-
-// add float[8, 64]
-fn s1_58(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g59(i0, t_idx, i1), s1_61(i0, i1));
+  return rn_f_add(g54(i0, t_idx, i1), s1_56(i0, i1));
 }
 
 // sigmoid float[8, 64]
-fn s1_57(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s1_58(i0, i1), 0.0);
+fn s1_52(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s1_53(i0, i1), 0.0);
+}
+
+// slice float[8, 32, 64]
+fn g61(i0: u32, i1: u32, i2: u32) -> f32 {
+  return bitcast<f32>(work[65536u + i0 * 8192u + i1 * 256u + i2 + 64u]);
+}
+
+// add float[8, 32, 64]
+fn g60(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g61(i0, i1, i2), bitcast<f32>(params[1325760u + i2]));
+}
+
+// slice float[8, 64]
+fn s1_63(i0: u32, i1: u32) -> f32 {
+  return wf[2048u + (i0 - row0) * 256u + i1 + 64u];
+}
+
+// add float[8, 64]
+fn s1_62(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s1_63(i0, i1), bitcast<f32>(params[1321600u + i1]));
+}
+
+// add float[8, 64]
+fn s1_59(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g60(i0, t_idx, i1), s1_62(i0, i1));
 }
 
 // tanh float[8, 64]
-fn s1_63(i0: u32, i1: u32) -> f32 {
-  return rn_u_tanh(wf[2048u + (i0 - row0) * 64u + i1], 0.0);
+fn s1_58(i0: u32, i1: u32) -> f32 {
+  return rn_u_tanh(s1_59(i0, i1), 0.0);
 }
 
 // mul float[8, 64]
-fn s1_56(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s1_57(i0, i1), s1_63(i0, i1));
+fn s1_51(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s1_52(i0, i1), s1_58(i0, i1));
+}
+
+// add float[8, 64]
+fn s1_43(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s1_44(i0, i1), s1_51(i0, i1));
+}
+
+// tanh float[8, 64]
+fn s1_42(i0: u32, i1: u32) -> f32 {
+  return rn_u_tanh(s1_43(i0, i1), 0.0);
+}
+
+// mul float[8, 64]
+fn s1_35(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s1_36(i0, i1), s1_42(i0, i1));
 }
 
 // greater float[8]
@@ -1502,24 +1505,24 @@ fn s1_64(i0: u32, i1: u32) -> f32 {
 }
 
 // where float[8, 64]
-fn s1_55(i0: u32, i1: u32) -> f32 {
-  return select(wf[0u + cur * 256u + (i0 - row0) * 64u + i1], s1_56(i0, i1), s1_64(i0, 0u) != 0.0);
+fn s1_34(i0: u32, i1: u32) -> f32 {
+  return select(wf[0u + cur * 512u + (i0 - row0) * 64u + i1], s1_35(i0, i1), s1_64(i0, 0u) != 0.0);
 }
 
 // where float[8, 64]
 fn s1_66(i0: u32, i1: u32) -> f32 {
-  return select(wf[512u + cur * 256u + (i0 - row0) * 64u + i1], wf[2048u + (i0 - row0) * 64u + i1], s1_64(i0, 0u) != 0.0);
+  return select(wf[1024u + cur * 512u + (i0 - row0) * 64u + i1], s1_43(i0, i1), s1_64(i0, 0u) != 0.0);
 }
 
 // where float[8, 64]
 fn s1_67(i0: u32, i1: u32) -> f32 {
-  return select(0.0, s1_56(i0, i1), s1_64(i0, 0u) != 0.0);
+  return select(0.0, s1_35(i0, i1), s1_64(i0, 0u) != 0.0);
 }
 
 fn scan1(lane: u32) {
   let batch = u_batch();
   cur = 0u;
-  for (var e = lane; e < 256u; e += 64u) {
+  for (var e = lane; e < 512u; e += 64u) {
     let row = row0 + e / 64u;
     if (row < batch) {
       let j = e % 64u;
@@ -1527,12 +1530,12 @@ fn scan1(lane: u32) {
       wf[0u + e] = 0.0;
     }
   }
-  for (var e = lane; e < 256u; e += 64u) {
+  for (var e = lane; e < 512u; e += 64u) {
     let row = row0 + e / 64u;
     if (row < batch) {
       let j = e % 64u;
       let i1 = j;
-      wf[512u + e] = 0.0;
+      wf[1024u + e] = 0.0;
     }
   }
   workgroupBarrier();
@@ -1541,50 +1544,53 @@ fn scan1(lane: u32) {
     t_idx = steps - 1u - i;
     t_now = i32(t_idx);
     for (var j = lane; j < 256u; j += 64u) {
-      var acc: array<f32, 4>;
+      var acc: array<f32, 8>;
       acc[0] = 0.0;
       acc[1] = 0.0;
       acc[2] = 0.0;
       acc[3] = 0.0;
+      acc[4] = 0.0;
+      acc[5] = 0.0;
+      acc[6] = 0.0;
+      acc[7] = 0.0;
       for (var q = 0u; q < 64u; q++) {
         let w = bitcast<f32>(derived[49152u + q * 256u + j]);
-        acc[0] = acc[0] + wf[0u + cur * 256u + (row0 + 0u - row0) * 64u + q] * w;
-        acc[1] = acc[1] + wf[0u + cur * 256u + (row0 + 1u - row0) * 64u + q] * w;
-        acc[2] = acc[2] + wf[0u + cur * 256u + (row0 + 2u - row0) * 64u + q] * w;
-        acc[3] = acc[3] + wf[0u + cur * 256u + (row0 + 3u - row0) * 64u + q] * w;
+        acc[0] = acc[0] + wf[0u + cur * 512u + (row0 + 0u - row0) * 64u + q] * w;
+        acc[1] = acc[1] + wf[0u + cur * 512u + (row0 + 1u - row0) * 64u + q] * w;
+        acc[2] = acc[2] + wf[0u + cur * 512u + (row0 + 2u - row0) * 64u + q] * w;
+        acc[3] = acc[3] + wf[0u + cur * 512u + (row0 + 3u - row0) * 64u + q] * w;
+        acc[4] = acc[4] + wf[0u + cur * 512u + (row0 + 4u - row0) * 64u + q] * w;
+        acc[5] = acc[5] + wf[0u + cur * 512u + (row0 + 5u - row0) * 64u + q] * w;
+        acc[6] = acc[6] + wf[0u + cur * 512u + (row0 + 6u - row0) * 64u + q] * w;
+        acc[7] = acc[7] + wf[0u + cur * 512u + (row0 + 7u - row0) * 64u + q] * w;
       }
-      if (row0 + 0u < batch) { wf[1024u + 0u + j] = acc[0]; }
-      if (row0 + 1u < batch) { wf[1024u + 256u + j] = acc[1]; }
-      if (row0 + 2u < batch) { wf[1024u + 512u + j] = acc[2]; }
-      if (row0 + 3u < batch) { wf[1024u + 768u + j] = acc[3]; }
+      if (row0 + 0u < batch) { wf[2048u + 0u + j] = acc[0]; }
+      if (row0 + 1u < batch) { wf[2048u + 256u + j] = acc[1]; }
+      if (row0 + 2u < batch) { wf[2048u + 512u + j] = acc[2]; }
+      if (row0 + 3u < batch) { wf[2048u + 768u + j] = acc[3]; }
+      if (row0 + 4u < batch) { wf[2048u + 1024u + j] = acc[4]; }
+      if (row0 + 5u < batch) { wf[2048u + 1280u + j] = acc[5]; }
+      if (row0 + 6u < batch) { wf[2048u + 1536u + j] = acc[6]; }
+      if (row0 + 7u < batch) { wf[2048u + 1792u + j] = acc[7]; }
     }
     workgroupBarrier();
-    for (var e = lane; e < 256u; e += 64u) {
+    for (var e = lane; e < 512u; e += 64u) {
       let row = row0 + e / 64u;
       if (row < batch) {
         let j = e % 64u;
         let i1 = j;
-        wf[2048u + e] = s1_34(row, i1);
+        wf[0u + (1u - cur) * 512u + e] = s1_34(row, i1);
       }
     }
-    workgroupBarrier();
-    for (var e = lane; e < 256u; e += 64u) {
+    for (var e = lane; e < 512u; e += 64u) {
       let row = row0 + e / 64u;
       if (row < batch) {
         let j = e % 64u;
         let i1 = j;
-        wf[0u + (1u - cur) * 256u + e] = s1_55(row, i1);
+        wf[1024u + (1u - cur) * 512u + e] = s1_66(row, i1);
       }
     }
-    for (var e = lane; e < 256u; e += 64u) {
-      let row = row0 + e / 64u;
-      if (row < batch) {
-        let j = e % 64u;
-        let i1 = j;
-        wf[512u + (1u - cur) * 256u + e] = s1_66(row, i1);
-      }
-    }
-    for (var e = lane; e < 256u; e += 64u) {
+    for (var e = lane; e < 512u; e += 64u) {
       let row = row0 + e / 64u;
       if (row < batch) {
         let j = e % 64u;
@@ -1595,27 +1601,27 @@ fn scan1(lane: u32) {
     workgroupBarrier();
     cur = (i + 1u) & 1u;
   }
-  for (var e = lane; e < 256u; e += 64u) {
+  for (var e = lane; e < 512u; e += 64u) {
     let row = row0 + e / 64u;
     if (row < batch) {
       let j = e % 64u;
       let i1 = j;
-      work[148480u + row * 64u + j] = bitcast<u32>(wf[0u + cur * 256u + e]);
+      work[148480u + row * 64u + j] = bitcast<u32>(wf[0u + cur * 512u + e]);
     }
   }
-  for (var e = lane; e < 256u; e += 64u) {
+  for (var e = lane; e < 512u; e += 64u) {
     let row = row0 + e / 64u;
     if (row < batch) {
       let j = e % 64u;
       let i1 = j;
-      work[148992u + row * 64u + j] = bitcast<u32>(wf[512u + cur * 256u + e]);
+      work[148992u + row * 64u + j] = bitcast<u32>(wf[1024u + cur * 512u + e]);
     }
   }
 }
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lane: u32) {
-  row0 = wg.x * 4u;
+  row0 = wg.x * 8u;
   switch (wg.y) {
     case 0u: { scan0(lane); }
     case 1u: { scan1(lane); }

@@ -1375,7 +1375,7 @@ struct Uniforms { w: array<vec4<u32>, 16> }
 @group(0) @binding(2) var<storage, read_write> work: array<u32>;
 @group(0) @binding(3) var<storage, read> params: array<u32>;
 @group(0) @binding(4) var<storage, read> in4: array<i32>;
-var<workgroup> wf: array<f32, 3072>;
+var<workgroup> wf: array<f32, 2560>;
 var<private> row0: u32;
 var<private> t_idx: u32;
 var<private> t_now: i32;
@@ -1488,118 +1488,118 @@ fn rn_c_greater(a: i32, b: i32) -> f32 { return select(0.0, 1.0, a > b); }
 fn rn_c_equal(a: i32, b: i32) -> f32 { return select(0.0, 1.0, a == b); }
 
 // slice float[8, 32, 64]
-fn g6(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g7(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[0u + i0 * 6144u + i1 * 192u + i2 + 128u]);
 }
 
 // add float[8, 32, 64]
-fn g5(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g6(i0, i1, i2), bitcast<f32>(params[18240u + i2]));
+fn g6(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g7(i0, i1, i2), bitcast<f32>(params[18240u + i2]));
 }
 
 // slice float[8, 64]
-fn s0_8(i0: u32, i1: u32) -> f32 {
+fn s0_9(i0: u32, i1: u32) -> f32 {
   return wf[1024u + (i0 - row0) * 192u + i1 + 128u];
 }
 
 // add float[8, 64]
-fn s0_7(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_8(i0, i1), bitcast<f32>(params[14080u + i1]));
+fn s0_8(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_9(i0, i1), bitcast<f32>(params[14080u + i1]));
 }
 
 // add float[8, 64]
-fn s0_4(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g5(i0, t_idx, i1), s0_7(i0, i1));
+fn s0_5(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g6(i0, t_idx, i1), s0_8(i0, i1));
 }
 
 // sigmoid float[8, 64]
-fn s0_3(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s0_4(i0, i1), 0.0);
+fn s0_4(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s0_5(i0, i1), 0.0);
 }
 
 // sub float[8, 64]
-fn s0_2(i0: u32, i1: u32) -> f32 {
-  return rn_f_sub(1.0, s0_3(i0, i1));
+fn s0_3(i0: u32, i1: u32) -> f32 {
+  return rn_f_sub(1.0, s0_4(i0, i1));
 }
 
 // slice float[8, 32, 64]
-fn g12(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g13(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[0u + i0 * 6144u + i1 * 192u + i2 + 0u]);
 }
 
 // add float[8, 32, 64]
-fn g11(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g12(i0, i1, i2), bitcast<f32>(params[5696u + i2]));
+fn g12(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g13(i0, i1, i2), bitcast<f32>(params[5696u + i2]));
 }
 
 // slice float[8, 32, 64]
-fn g17(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g18(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[0u + i0 * 6144u + i1 * 192u + i2 + 64u]);
 }
 
 // add float[8, 32, 64]
-fn g16(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g17(i0, i1, i2), bitcast<f32>(params[11968u + i2]));
+fn g17(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g18(i0, i1, i2), bitcast<f32>(params[11968u + i2]));
 }
 
 // slice float[8, 64]
-fn s0_19(i0: u32, i1: u32) -> f32 {
+fn s0_20(i0: u32, i1: u32) -> f32 {
   return wf[1024u + (i0 - row0) * 192u + i1 + 64u];
 }
 
 // add float[8, 64]
-fn s0_18(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_19(i0, i1), bitcast<f32>(params[7808u + i1]));
+fn s0_19(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_20(i0, i1), bitcast<f32>(params[7808u + i1]));
 }
 
 // add float[8, 64]
-fn s0_15(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g16(i0, t_idx, i1), s0_18(i0, i1));
+fn s0_16(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g17(i0, t_idx, i1), s0_19(i0, i1));
 }
 
 // sigmoid float[8, 64]
-fn s0_14(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s0_15(i0, i1), 0.0);
+fn s0_15(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s0_16(i0, i1), 0.0);
 }
 
 // slice float[8, 64]
-fn s0_21(i0: u32, i1: u32) -> f32 {
+fn s0_22(i0: u32, i1: u32) -> f32 {
   return wf[1024u + (i0 - row0) * 192u + i1 + 0u];
 }
 
 // add float[8, 64]
-fn s0_20(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_21(i0, i1), bitcast<f32>(params[1536u + i1]));
+fn s0_21(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_22(i0, i1), bitcast<f32>(params[1536u + i1]));
 }
 
 // mul float[8, 64]
-fn s0_13(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_14(i0, i1), s0_20(i0, i1));
+fn s0_14(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_15(i0, i1), s0_21(i0, i1));
 }
 
 // add float[8, 64]
-fn s0_10(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g11(i0, t_idx, i1), s0_13(i0, i1));
+fn s0_11(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g12(i0, t_idx, i1), s0_14(i0, i1));
 }
 
 // tanh float[8, 64]
-fn s0_9(i0: u32, i1: u32) -> f32 {
-  return rn_u_tanh(s0_10(i0, i1), 0.0);
+fn s0_10(i0: u32, i1: u32) -> f32 {
+  return rn_u_tanh(s0_11(i0, i1), 0.0);
 }
 
 // mul float[8, 64]
-fn s0_1(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_2(i0, i1), s0_9(i0, i1));
+fn s0_2(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_3(i0, i1), s0_10(i0, i1));
 }
 
 // mul float[8, 64]
-fn s0_22(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_3(i0, i1), wf[0u + cur * 512u + (i0 - row0) * 64u + i1]);
+fn s0_23(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_4(i0, i1), wf[0u + cur * 512u + (i0 - row0) * 64u + i1]);
 }
 
 // add float[8, 64]
-fn s0_0(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_1(i0, i1), s0_22(i0, i1));
+fn s0_1(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_2(i0, i1), s0_23(i0, i1));
 }
 
 // greater float[8]
@@ -1613,13 +1613,13 @@ fn s0_24(i0: u32, i1: u32) -> f32 {
 }
 
 // where float[8, 64]
-fn s0_23(i0: u32, i1: u32) -> f32 {
-  return select(wf[0u + cur * 512u + (i0 - row0) * 64u + i1], wf[2560u + (i0 - row0) * 64u + i1], s0_24(i0, 0u) != 0.0);
+fn s0_0(i0: u32, i1: u32) -> f32 {
+  return select(wf[0u + cur * 512u + (i0 - row0) * 64u + i1], s0_1(i0, i1), s0_24(i0, 0u) != 0.0);
 }
 
 // where float[8, 64]
 fn s0_26(i0: u32, i1: u32) -> f32 {
-  return select(0.0, wf[2560u + (i0 - row0) * 64u + i1], s0_24(i0, 0u) != 0.0);
+  return select(0.0, s0_1(i0, i1), s0_24(i0, 0u) != 0.0);
 }
 
 fn scan0(lane: u32) {
@@ -1674,16 +1674,7 @@ fn scan0(lane: u32) {
       if (row < batch) {
         let j = e % 64u;
         let i1 = j;
-        wf[2560u + e] = s0_0(row, i1);
-      }
-    }
-    workgroupBarrier();
-    for (var e = lane; e < 512u; e += 64u) {
-      let row = row0 + e / 64u;
-      if (row < batch) {
-        let j = e % 64u;
-        let i1 = j;
-        wf[0u + (1u - cur) * 512u + e] = s0_23(row, i1);
+        wf[0u + (1u - cur) * 512u + e] = s0_0(row, i1);
       }
     }
     for (var e = lane; e < 512u; e += 64u) {
@@ -1708,118 +1699,118 @@ fn scan0(lane: u32) {
 }
 
 // slice float[8, 32, 64]
-fn g33(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g34(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[49152u + i0 * 6144u + i1 * 192u + i2 + 128u]);
 }
 
 // add float[8, 32, 64]
-fn g32(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g33(i0, i1, i2), bitcast<f32>(params[37056u + i2]));
+fn g33(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g34(i0, i1, i2), bitcast<f32>(params[37056u + i2]));
 }
 
 // slice float[8, 64]
-fn s1_35(i0: u32, i1: u32) -> f32 {
+fn s1_36(i0: u32, i1: u32) -> f32 {
   return wf[1024u + (i0 - row0) * 192u + i1 + 128u];
 }
 
 // add float[8, 64]
-fn s1_34(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_35(i0, i1), bitcast<f32>(params[32896u + i1]));
+fn s1_35(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s1_36(i0, i1), bitcast<f32>(params[32896u + i1]));
 }
 
 // add float[8, 64]
-fn s1_31(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g32(i0, t_idx, i1), s1_34(i0, i1));
+fn s1_32(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g33(i0, t_idx, i1), s1_35(i0, i1));
 }
 
 // sigmoid float[8, 64]
-fn s1_30(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s1_31(i0, i1), 0.0);
+fn s1_31(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s1_32(i0, i1), 0.0);
 }
 
 // sub float[8, 64]
-fn s1_29(i0: u32, i1: u32) -> f32 {
-  return rn_f_sub(1.0, s1_30(i0, i1));
+fn s1_30(i0: u32, i1: u32) -> f32 {
+  return rn_f_sub(1.0, s1_31(i0, i1));
 }
 
 // slice float[8, 32, 64]
-fn g39(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g40(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[49152u + i0 * 6144u + i1 * 192u + i2 + 0u]);
 }
 
 // add float[8, 32, 64]
-fn g38(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g39(i0, i1, i2), bitcast<f32>(params[24512u + i2]));
+fn g39(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g40(i0, i1, i2), bitcast<f32>(params[24512u + i2]));
 }
 
 // slice float[8, 32, 64]
-fn g44(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g45(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[49152u + i0 * 6144u + i1 * 192u + i2 + 64u]);
 }
 
 // add float[8, 32, 64]
-fn g43(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g44(i0, i1, i2), bitcast<f32>(params[30784u + i2]));
+fn g44(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g45(i0, i1, i2), bitcast<f32>(params[30784u + i2]));
 }
 
 // slice float[8, 64]
-fn s1_46(i0: u32, i1: u32) -> f32 {
+fn s1_47(i0: u32, i1: u32) -> f32 {
   return wf[1024u + (i0 - row0) * 192u + i1 + 64u];
 }
 
 // add float[8, 64]
-fn s1_45(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_46(i0, i1), bitcast<f32>(params[26624u + i1]));
+fn s1_46(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s1_47(i0, i1), bitcast<f32>(params[26624u + i1]));
 }
 
 // add float[8, 64]
-fn s1_42(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g43(i0, t_idx, i1), s1_45(i0, i1));
+fn s1_43(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g44(i0, t_idx, i1), s1_46(i0, i1));
 }
 
 // sigmoid float[8, 64]
-fn s1_41(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s1_42(i0, i1), 0.0);
+fn s1_42(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s1_43(i0, i1), 0.0);
 }
 
 // slice float[8, 64]
-fn s1_48(i0: u32, i1: u32) -> f32 {
+fn s1_49(i0: u32, i1: u32) -> f32 {
   return wf[1024u + (i0 - row0) * 192u + i1 + 0u];
 }
 
 // add float[8, 64]
-fn s1_47(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_48(i0, i1), bitcast<f32>(params[20352u + i1]));
+fn s1_48(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s1_49(i0, i1), bitcast<f32>(params[20352u + i1]));
 }
 
 // mul float[8, 64]
-fn s1_40(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s1_41(i0, i1), s1_47(i0, i1));
+fn s1_41(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s1_42(i0, i1), s1_48(i0, i1));
 }
 
 // add float[8, 64]
-fn s1_37(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g38(i0, t_idx, i1), s1_40(i0, i1));
+fn s1_38(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g39(i0, t_idx, i1), s1_41(i0, i1));
 }
 
 // tanh float[8, 64]
-fn s1_36(i0: u32, i1: u32) -> f32 {
-  return rn_u_tanh(s1_37(i0, i1), 0.0);
+fn s1_37(i0: u32, i1: u32) -> f32 {
+  return rn_u_tanh(s1_38(i0, i1), 0.0);
 }
 
 // mul float[8, 64]
-fn s1_28(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s1_29(i0, i1), s1_36(i0, i1));
+fn s1_29(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s1_30(i0, i1), s1_37(i0, i1));
 }
 
 // mul float[8, 64]
-fn s1_49(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s1_30(i0, i1), wf[0u + cur * 512u + (i0 - row0) * 64u + i1]);
+fn s1_50(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s1_31(i0, i1), wf[0u + cur * 512u + (i0 - row0) * 64u + i1]);
 }
 
 // add float[8, 64]
-fn s1_27(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_28(i0, i1), s1_49(i0, i1));
+fn s1_28(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s1_29(i0, i1), s1_50(i0, i1));
 }
 
 // greater float[8]
@@ -1833,13 +1824,13 @@ fn s1_51(i0: u32, i1: u32) -> f32 {
 }
 
 // where float[8, 64]
-fn s1_50(i0: u32, i1: u32) -> f32 {
-  return select(wf[0u + cur * 512u + (i0 - row0) * 64u + i1], wf[2560u + (i0 - row0) * 64u + i1], s1_51(i0, 0u) != 0.0);
+fn s1_27(i0: u32, i1: u32) -> f32 {
+  return select(wf[0u + cur * 512u + (i0 - row0) * 64u + i1], s1_28(i0, i1), s1_51(i0, 0u) != 0.0);
 }
 
 // where float[8, 64]
 fn s1_53(i0: u32, i1: u32) -> f32 {
-  return select(0.0, wf[2560u + (i0 - row0) * 64u + i1], s1_51(i0, 0u) != 0.0);
+  return select(0.0, s1_28(i0, i1), s1_51(i0, 0u) != 0.0);
 }
 
 fn scan1(lane: u32) {
@@ -1894,16 +1885,7 @@ fn scan1(lane: u32) {
       if (row < batch) {
         let j = e % 64u;
         let i1 = j;
-        wf[2560u + e] = s1_27(row, i1);
-      }
-    }
-    workgroupBarrier();
-    for (var e = lane; e < 512u; e += 64u) {
-      let row = row0 + e / 64u;
-      if (row < batch) {
-        let j = e % 64u;
-        let i1 = j;
-        wf[0u + (1u - cur) * 512u + e] = s1_50(row, i1);
+        wf[0u + (1u - cur) * 512u + e] = s1_27(row, i1);
       }
     }
     for (var e = lane; e < 512u; e += 64u) {
@@ -2385,7 +2367,7 @@ struct Uniforms { w: array<vec4<u32>, 16> }
 @group(0) @binding(2) var<storage, read_write> work: array<u32>;
 @group(0) @binding(3) var<storage, read> params: array<u32>;
 @group(0) @binding(4) var<storage, read> in4: array<i32>;
-var<workgroup> wf: array<f32, 3072>;
+var<workgroup> wf: array<f32, 2560>;
 var<private> row0: u32;
 var<private> t_idx: u32;
 var<private> t_now: i32;
@@ -2498,118 +2480,118 @@ fn rn_c_greater(a: i32, b: i32) -> f32 { return select(0.0, 1.0, a > b); }
 fn rn_c_equal(a: i32, b: i32) -> f32 { return select(0.0, 1.0, a == b); }
 
 // slice float[8, 32, 64]
-fn g6(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g7(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[0u + i0 * 6144u + i1 * 192u + i2 + 128u]);
 }
 
 // add float[8, 32, 64]
-fn g5(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g6(i0, i1, i2), bitcast<f32>(params[68160u + i2]));
+fn g6(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g7(i0, i1, i2), bitcast<f32>(params[68160u + i2]));
 }
 
 // slice float[8, 64]
-fn s0_8(i0: u32, i1: u32) -> f32 {
+fn s0_9(i0: u32, i1: u32) -> f32 {
   return wf[1024u + (i0 - row0) * 192u + i1 + 128u];
 }
 
 // add float[8, 64]
-fn s0_7(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_8(i0, i1), bitcast<f32>(params[64000u + i1]));
+fn s0_8(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_9(i0, i1), bitcast<f32>(params[64000u + i1]));
 }
 
 // add float[8, 64]
-fn s0_4(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g5(i0, t_idx, i1), s0_7(i0, i1));
+fn s0_5(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g6(i0, t_idx, i1), s0_8(i0, i1));
 }
 
 // sigmoid float[8, 64]
-fn s0_3(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s0_4(i0, i1), 0.0);
+fn s0_4(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s0_5(i0, i1), 0.0);
 }
 
 // sub float[8, 64]
-fn s0_2(i0: u32, i1: u32) -> f32 {
-  return rn_f_sub(1.0, s0_3(i0, i1));
+fn s0_3(i0: u32, i1: u32) -> f32 {
+  return rn_f_sub(1.0, s0_4(i0, i1));
 }
 
 // slice float[8, 32, 64]
-fn g12(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g13(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[0u + i0 * 6144u + i1 * 192u + i2 + 0u]);
 }
 
 // add float[8, 32, 64]
-fn g11(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g12(i0, i1, i2), bitcast<f32>(params[43328u + i2]));
+fn g12(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g13(i0, i1, i2), bitcast<f32>(params[43328u + i2]));
 }
 
 // slice float[8, 32, 64]
-fn g17(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g18(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[0u + i0 * 6144u + i1 * 192u + i2 + 64u]);
 }
 
 // add float[8, 32, 64]
-fn g16(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g17(i0, i1, i2), bitcast<f32>(params[55744u + i2]));
+fn g17(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g18(i0, i1, i2), bitcast<f32>(params[55744u + i2]));
 }
 
 // slice float[8, 64]
-fn s0_19(i0: u32, i1: u32) -> f32 {
+fn s0_20(i0: u32, i1: u32) -> f32 {
   return wf[1024u + (i0 - row0) * 192u + i1 + 64u];
 }
 
 // add float[8, 64]
-fn s0_18(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_19(i0, i1), bitcast<f32>(params[51584u + i1]));
+fn s0_19(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_20(i0, i1), bitcast<f32>(params[51584u + i1]));
 }
 
 // add float[8, 64]
-fn s0_15(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g16(i0, t_idx, i1), s0_18(i0, i1));
+fn s0_16(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g17(i0, t_idx, i1), s0_19(i0, i1));
 }
 
 // sigmoid float[8, 64]
-fn s0_14(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s0_15(i0, i1), 0.0);
+fn s0_15(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s0_16(i0, i1), 0.0);
 }
 
 // slice float[8, 64]
-fn s0_21(i0: u32, i1: u32) -> f32 {
+fn s0_22(i0: u32, i1: u32) -> f32 {
   return wf[1024u + (i0 - row0) * 192u + i1 + 0u];
 }
 
 // add float[8, 64]
-fn s0_20(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_21(i0, i1), bitcast<f32>(params[39168u + i1]));
+fn s0_21(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_22(i0, i1), bitcast<f32>(params[39168u + i1]));
 }
 
 // mul float[8, 64]
-fn s0_13(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_14(i0, i1), s0_20(i0, i1));
+fn s0_14(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_15(i0, i1), s0_21(i0, i1));
 }
 
 // add float[8, 64]
-fn s0_10(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g11(i0, t_idx, i1), s0_13(i0, i1));
+fn s0_11(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g12(i0, t_idx, i1), s0_14(i0, i1));
 }
 
 // tanh float[8, 64]
-fn s0_9(i0: u32, i1: u32) -> f32 {
-  return rn_u_tanh(s0_10(i0, i1), 0.0);
+fn s0_10(i0: u32, i1: u32) -> f32 {
+  return rn_u_tanh(s0_11(i0, i1), 0.0);
 }
 
 // mul float[8, 64]
-fn s0_1(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_2(i0, i1), s0_9(i0, i1));
+fn s0_2(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_3(i0, i1), s0_10(i0, i1));
 }
 
 // mul float[8, 64]
-fn s0_22(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_3(i0, i1), wf[0u + cur * 512u + (i0 - row0) * 64u + i1]);
+fn s0_23(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s0_4(i0, i1), wf[0u + cur * 512u + (i0 - row0) * 64u + i1]);
 }
 
 // add float[8, 64]
-fn s0_0(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_1(i0, i1), s0_22(i0, i1));
+fn s0_1(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s0_2(i0, i1), s0_23(i0, i1));
 }
 
 // greater float[8]
@@ -2623,13 +2605,13 @@ fn s0_24(i0: u32, i1: u32) -> f32 {
 }
 
 // where float[8, 64]
-fn s0_23(i0: u32, i1: u32) -> f32 {
-  return select(wf[0u + cur * 512u + (i0 - row0) * 64u + i1], wf[2560u + (i0 - row0) * 64u + i1], s0_24(i0, 0u) != 0.0);
+fn s0_0(i0: u32, i1: u32) -> f32 {
+  return select(wf[0u + cur * 512u + (i0 - row0) * 64u + i1], s0_1(i0, i1), s0_24(i0, 0u) != 0.0);
 }
 
 // where float[8, 64]
 fn s0_26(i0: u32, i1: u32) -> f32 {
-  return select(0.0, wf[2560u + (i0 - row0) * 64u + i1], s0_24(i0, 0u) != 0.0);
+  return select(0.0, s0_1(i0, i1), s0_24(i0, 0u) != 0.0);
 }
 
 fn scan0(lane: u32) {
@@ -2684,16 +2666,7 @@ fn scan0(lane: u32) {
       if (row < batch) {
         let j = e % 64u;
         let i1 = j;
-        wf[2560u + e] = s0_0(row, i1);
-      }
-    }
-    workgroupBarrier();
-    for (var e = lane; e < 512u; e += 64u) {
-      let row = row0 + e / 64u;
-      if (row < batch) {
-        let j = e % 64u;
-        let i1 = j;
-        wf[0u + (1u - cur) * 512u + e] = s0_23(row, i1);
+        wf[0u + (1u - cur) * 512u + e] = s0_0(row, i1);
       }
     }
     for (var e = lane; e < 512u; e += 64u) {
@@ -2718,118 +2691,118 @@ fn scan0(lane: u32) {
 }
 
 // slice float[8, 32, 64]
-fn g33(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g34(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[49152u + i0 * 6144u + i1 * 192u + i2 + 128u]);
 }
 
 // add float[8, 32, 64]
-fn g32(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g33(i0, i1, i2), bitcast<f32>(params[105408u + i2]));
+fn g33(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g34(i0, i1, i2), bitcast<f32>(params[105408u + i2]));
 }
 
 // slice float[8, 64]
-fn s1_35(i0: u32, i1: u32) -> f32 {
+fn s1_36(i0: u32, i1: u32) -> f32 {
   return wf[1024u + (i0 - row0) * 192u + i1 + 128u];
 }
 
 // add float[8, 64]
-fn s1_34(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_35(i0, i1), bitcast<f32>(params[101248u + i1]));
+fn s1_35(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s1_36(i0, i1), bitcast<f32>(params[101248u + i1]));
 }
 
 // add float[8, 64]
-fn s1_31(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g32(i0, t_idx, i1), s1_34(i0, i1));
+fn s1_32(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g33(i0, t_idx, i1), s1_35(i0, i1));
 }
 
 // sigmoid float[8, 64]
-fn s1_30(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s1_31(i0, i1), 0.0);
+fn s1_31(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s1_32(i0, i1), 0.0);
 }
 
 // sub float[8, 64]
-fn s1_29(i0: u32, i1: u32) -> f32 {
-  return rn_f_sub(1.0, s1_30(i0, i1));
+fn s1_30(i0: u32, i1: u32) -> f32 {
+  return rn_f_sub(1.0, s1_31(i0, i1));
 }
 
 // slice float[8, 32, 64]
-fn g39(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g40(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[49152u + i0 * 6144u + i1 * 192u + i2 + 0u]);
 }
 
 // add float[8, 32, 64]
-fn g38(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g39(i0, i1, i2), bitcast<f32>(params[80576u + i2]));
+fn g39(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g40(i0, i1, i2), bitcast<f32>(params[80576u + i2]));
 }
 
 // slice float[8, 32, 64]
-fn g44(i0: u32, i1: u32, i2: u32) -> f32 {
+fn g45(i0: u32, i1: u32, i2: u32) -> f32 {
   return bitcast<f32>(work[49152u + i0 * 6144u + i1 * 192u + i2 + 64u]);
 }
 
 // add float[8, 32, 64]
-fn g43(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g44(i0, i1, i2), bitcast<f32>(params[92992u + i2]));
+fn g44(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g45(i0, i1, i2), bitcast<f32>(params[92992u + i2]));
 }
 
 // slice float[8, 64]
-fn s1_46(i0: u32, i1: u32) -> f32 {
+fn s1_47(i0: u32, i1: u32) -> f32 {
   return wf[1024u + (i0 - row0) * 192u + i1 + 64u];
 }
 
 // add float[8, 64]
-fn s1_45(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_46(i0, i1), bitcast<f32>(params[88832u + i1]));
+fn s1_46(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s1_47(i0, i1), bitcast<f32>(params[88832u + i1]));
 }
 
 // add float[8, 64]
-fn s1_42(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g43(i0, t_idx, i1), s1_45(i0, i1));
+fn s1_43(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g44(i0, t_idx, i1), s1_46(i0, i1));
 }
 
 // sigmoid float[8, 64]
-fn s1_41(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s1_42(i0, i1), 0.0);
+fn s1_42(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s1_43(i0, i1), 0.0);
 }
 
 // slice float[8, 64]
-fn s1_48(i0: u32, i1: u32) -> f32 {
+fn s1_49(i0: u32, i1: u32) -> f32 {
   return wf[1024u + (i0 - row0) * 192u + i1 + 0u];
 }
 
 // add float[8, 64]
-fn s1_47(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_48(i0, i1), bitcast<f32>(params[76416u + i1]));
+fn s1_48(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s1_49(i0, i1), bitcast<f32>(params[76416u + i1]));
 }
 
 // mul float[8, 64]
-fn s1_40(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s1_41(i0, i1), s1_47(i0, i1));
+fn s1_41(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s1_42(i0, i1), s1_48(i0, i1));
 }
 
 // add float[8, 64]
-fn s1_37(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g38(i0, t_idx, i1), s1_40(i0, i1));
+fn s1_38(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g39(i0, t_idx, i1), s1_41(i0, i1));
 }
 
 // tanh float[8, 64]
-fn s1_36(i0: u32, i1: u32) -> f32 {
-  return rn_u_tanh(s1_37(i0, i1), 0.0);
+fn s1_37(i0: u32, i1: u32) -> f32 {
+  return rn_u_tanh(s1_38(i0, i1), 0.0);
 }
 
 // mul float[8, 64]
-fn s1_28(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s1_29(i0, i1), s1_36(i0, i1));
+fn s1_29(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s1_30(i0, i1), s1_37(i0, i1));
 }
 
 // mul float[8, 64]
-fn s1_49(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s1_30(i0, i1), wf[0u + cur * 512u + (i0 - row0) * 64u + i1]);
+fn s1_50(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s1_31(i0, i1), wf[0u + cur * 512u + (i0 - row0) * 64u + i1]);
 }
 
 // add float[8, 64]
-fn s1_27(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_28(i0, i1), s1_49(i0, i1));
+fn s1_28(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s1_29(i0, i1), s1_50(i0, i1));
 }
 
 // greater float[8]
@@ -2843,13 +2816,13 @@ fn s1_51(i0: u32, i1: u32) -> f32 {
 }
 
 // where float[8, 64]
-fn s1_50(i0: u32, i1: u32) -> f32 {
-  return select(wf[0u + cur * 512u + (i0 - row0) * 64u + i1], wf[2560u + (i0 - row0) * 64u + i1], s1_51(i0, 0u) != 0.0);
+fn s1_27(i0: u32, i1: u32) -> f32 {
+  return select(wf[0u + cur * 512u + (i0 - row0) * 64u + i1], s1_28(i0, i1), s1_51(i0, 0u) != 0.0);
 }
 
 // where float[8, 64]
 fn s1_53(i0: u32, i1: u32) -> f32 {
-  return select(0.0, wf[2560u + (i0 - row0) * 64u + i1], s1_51(i0, 0u) != 0.0);
+  return select(0.0, s1_28(i0, i1), s1_51(i0, 0u) != 0.0);
 }
 
 fn scan1(lane: u32) {
@@ -2904,16 +2877,7 @@ fn scan1(lane: u32) {
       if (row < batch) {
         let j = e % 64u;
         let i1 = j;
-        wf[2560u + e] = s1_27(row, i1);
-      }
-    }
-    workgroupBarrier();
-    for (var e = lane; e < 512u; e += 64u) {
-      let row = row0 + e / 64u;
-      if (row < batch) {
-        let j = e % 64u;
-        let i1 = j;
-        wf[0u + (1u - cur) * 512u + e] = s1_50(row, i1);
+        wf[0u + (1u - cur) * 512u + e] = s1_27(row, i1);
       }
     }
     for (var e = lane; e < 512u; e += 64u) {
