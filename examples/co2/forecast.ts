@@ -21,7 +21,9 @@ import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { checkParsed, prelude } from "../../compiler/check/index.ts";
+import { bundleFiles, writeBundleDir } from "../../compiler/bundle/write.ts";
 import { runReference } from "../../compiler/driver/run-model.ts";
+import { BundleModel } from "../../runtime/bundle/model.ts";
 import { cpuRunner, TrainingEngine } from "../../compiler/driver/training-engine.ts";
 import { parse } from "../../dsl/parse.ts";
 import { SourceFile } from "../../dsl/source.ts";
@@ -86,6 +88,8 @@ export interface ForecastOptions {
   /** Keep only the last `months` months (0: all). */
   months: number;
   out: string;
+  /** Where the trained bundle goes (what `rnnc compile` writes, with the trained weights). */
+  bundle: string;
   log?: (line: string) => void;
 }
 
@@ -98,6 +102,8 @@ export interface ForecastResult {
   readonly modelMae: number;
   readonly naiveMae: number;
   readonly lastYearMae: number;
+  /** |bundle − in-process| on the first forecast step: the bundle loaded with only runtime/. */
+  readonly bundleDifference: number;
   readonly seconds: number;
 }
 
@@ -196,6 +202,25 @@ export async function runForecast(options: ForecastOptions): Promise<ForecastRes
     forecast.push(next);
     known.push(next);
   }
+  // The trained bundle, loaded with only runtime/, predicts the first forecast step alike.
+  const files = await bundleFiles(model, {
+    limits: { batch: 1, steps: { T: WINDOW } },
+    weights,
+    source: "examples/co2.rnn",
+  });
+  writeBundleDir(options.bundle, files);
+  const loaded = await BundleModel.load(options.bundle, { backend: "cpu" });
+  const first = features(
+    ppm.slice(split - WINDOW, split),
+    index.slice(split - WINDOW, split),
+    scale,
+  );
+  const fromBundle = await loaded.run({
+    history: { shape: [1, WINDOW, 3], data: Float32Array.from(first) },
+  });
+  const bundleStep = ppm[split - 1]! + fromBundle.prediction!.data[0]! * scale;
+  const bundleDifference = Math.abs(bundleStep - forecast[0]!);
+
   const truth = ppm.slice(split);
   // Seasonal naive, as a forecast made at the split: each held-out month takes the last
   // observed value of the same calendar month (months 13-24 repeat months 1-12's).
@@ -239,6 +264,7 @@ export async function runForecast(options: ForecastOptions): Promise<ForecastRes
     modelMae,
     naiveMae,
     lastYearMae,
+    bundleDifference,
     seconds,
   };
 }
@@ -300,6 +326,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       seed: { type: "string", default: "1" },
       months: { type: "string", default: "0" },
       out: { type: "string", default: "examples/co2/forecast.svg" },
+      bundle: { type: "string", default: "examples/co2/bundle" },
     },
   });
   const r = await runForecast({
@@ -309,6 +336,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     seed: Number(args.seed),
     months: Number(args.months),
     out: args.out,
+    bundle: args.bundle,
   });
   console.log(
     `\n${r.trainMonths} training months (${r.windows} windows of ${WINDOW}), ${HORIZON} held out`,
@@ -326,4 +354,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     `  same month one year earlier, observed (uses held-out months 1-12): ${r.lastYearMae.toFixed(3)}`,
   );
   console.log(`training: ${r.seconds.toFixed(0)} s; plot: ${args.out}`);
+  console.log(
+    `trained bundle: ${args.bundle} (its first forecast step differs from the in-process one by ${r.bundleDifference.toExponential(1)} ppm)`,
+  );
 }

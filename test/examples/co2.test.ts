@@ -26,8 +26,12 @@ describe("examples/co2", () => {
       seed: 1,
       months: 120,
       out,
+      bundle: join(dir, "bundle"),
       log: () => {},
     });
+    // The trained bundle, loaded with only runtime/, predicts what training ended with.
+    expect(existsSync(join(dir, "bundle", "manifest.json"))).toBe(true);
+    expect(r.bundleDifference).toBeLessThan(1e-3);
     expect(r.trainMonths).toBe(120 - HORIZON);
     expect(r.windows).toBe(120 - HORIZON - 24);
     for (const list of [r.forecast, r.truth, r.naive]) {
