@@ -99,6 +99,15 @@ export class UniformLayout<F extends Record<string, FieldType>> {
   }
 }
 
+/** Binding 0 of every plan shader: the dispatch's block of UNIFORM_WORDS u32 words. */
+export const UNIFORM_BLOCK = [
+  `struct Uniforms { w: array<vec4<u32>, ${UNIFORM_WORDS / 4}> }`,
+  "@group(0) @binding(0) var<uniform> uniforms: Uniforms;",
+] as const;
+
+/** Word k of the uniform block (the accessors of a UniformLayout call it). */
+export const WORD_FN = "fn word(k: u32) -> u32 { return uniforms.w[k >> 2u][k & 3u]; }";
+
 export interface WgslFn {
   readonly name: string;
   readonly code: string;
@@ -169,14 +178,13 @@ export function renderKernel(spec: KernelSpec): PlanShader {
     throw new Error(`${spec.name}: a linear kernel needs a 'count' uniform`);
   const lines = [
     `// rnnc naive kernel: ${spec.name}`,
-    `struct Uniforms { w: array<vec4<u32>, ${UNIFORM_WORDS / 4}> }`,
-    "@group(0) @binding(0) var<uniform> uniforms: Uniforms;",
+    ...UNIFORM_BLOCK,
     ...spec.buffers.map(
       (b, k) =>
         `@group(0) @binding(${k + 1}) var<storage, ${b.access}> ${b.name}: array<${b.type}>;`,
     ),
     "",
-    "fn word(k: u32) -> u32 { return uniforms.w[k >> 2u][k & 3u]; }",
+    WORD_FN,
     ...spec.uniforms.wgsl(),
     "",
     ...collectHelpers(spec.helpers ?? []).map((f) => f.code.trim() + "\n"),

@@ -16,6 +16,7 @@
 import type { Graph } from "../../../ir/graph.ts";
 import type { Node } from "../../../ir/node.ts";
 import { sizeOf } from "../../../ir/node.ts";
+import { liveFrom } from "../../../ir/reach.ts";
 import {
   PLAN_VERSION,
   VIEW_ALIGNMENT,
@@ -65,7 +66,7 @@ export function planFused(scanForm: Graph): Plan | string {
   // Inputs own buffers; parameters are packed in order.
   const inputs: Record<string, PlanSource> = {};
   const params: Record<string, PlanSource> = {};
-  const live = liveNodes(graph);
+  const live = liveFrom(graph.nodes, graph.outputs.values());
   for (const [name, node] of graph.inputs) {
     const buffer = add(own(node, "input", name));
     storage.place(node, { kind: "input", buffer });
@@ -168,16 +169,6 @@ function own(node: Node, role: PlanBuffer["role"], name?: string): Omit<PlanBuff
 
 function tensor(node: Node, buffer: number): PlanTensor {
   return { buffer, shape: [...node.shape], dtype: DTYPES[node.dtype] };
-}
-
-/** Nodes some output depends on (through scan inputs too). */
-function liveNodes(graph: Graph): Set<Node> {
-  const live = new Set<Node>(graph.outputs.values());
-  for (let i = graph.nodes.length - 1; i >= 0; i--) {
-    const n = graph.nodes[i]!;
-    if (live.has(n)) n.inputs.forEach((x) => live.add(x));
-  }
-  return live;
 }
 
 /**

@@ -14,6 +14,7 @@
  */
 import type { Graph } from "../../../ir/graph.ts";
 import type { Node } from "../../../ir/node.ts";
+import { paramDerivedNodes } from "../../../ir/reach.ts";
 import type { ScanMember } from "./scan-kernel.ts";
 import { analyseStep, type StepAnalysis } from "./step-analysis.ts";
 
@@ -48,20 +49,17 @@ interface KernelBase {
 export function chooseRoots(graph: Graph): Roots | string {
   const nodes = graph.nodes;
   const uses = new Map<Node, Node[]>();
-  for (const n of nodes) for (const x of n.inputs) uses.set(x, [...(uses.get(x) ?? []), n]);
+  for (const n of nodes) {
+    for (const x of n.inputs) {
+      const list = uses.get(x);
+      if (list) list.push(n);
+      else uses.set(x, [n]);
+    }
+  }
   const isOutput = new Set(graph.outputs.values());
   const useCount = (n: Node) => (uses.get(n)?.length ?? 0) + (isOutput.has(n) ? 1 : 0);
 
-  const paramDerived = new Set<Node>();
-  for (const n of nodes) {
-    if (n.op === "param" || n.op === "const" || n.op === "iota") paramDerived.add(n);
-    else if (
-      n.op !== "input" &&
-      n.op !== "scan_output" &&
-      n.inputs.every((x) => paramDerived.has(x))
-    )
-      paramDerived.add(n);
-  }
+  const paramDerived = paramDerivedNodes(nodes);
 
   const stored = new Set<Node>();
   const roots = new Set<Node>();

@@ -9,7 +9,7 @@ import {
   type BindingAccess,
   type PlanShader,
 } from "../../../../runtime/webgpu/plan.ts";
-import { collectHelpers, UniformLayout } from "../kernel.ts";
+import { collectHelpers, UNIFORM_BLOCK, UniformLayout, WORD_FN } from "../kernel.ts";
 import { ElementFns } from "./element-fns.ts";
 
 /** The uniforms of every fused kernel: rows of the batch and steps of the sequence in use. */
@@ -54,15 +54,14 @@ export class ShaderModule {
     const helpers = collectHelpers([...this.fns.helpers]);
     const lines = [
       `// rnnc fused kernel: ${this.name}`,
-      `struct Uniforms { w: array<vec4<u32>, ${UNIFORM_WORDS / 4}> }`,
-      "@group(0) @binding(0) var<uniform> uniforms: Uniforms;",
+      ...UNIFORM_BLOCK,
       ...this.bindings.map(
         (b, k) =>
           `@group(0) @binding(${k + 1}) var<storage, ${b.access}> ${b.name}: array<${b.type}>;`,
       ),
       ...this.decls,
       "",
-      "fn word(k: u32) -> u32 { return uniforms.w[k >> 2u][k & 3u]; }",
+      WORD_FN,
       ...FUSED_UNIFORMS.wgsl(),
       "",
       ...helpers.map((f) => f.code.trim() + "\n"),

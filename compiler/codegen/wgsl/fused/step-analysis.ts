@@ -16,6 +16,7 @@
  */
 import type { Body, Node } from "../../../ir/node.ts";
 import { sizeOf } from "../../../ir/node.ts";
+import { liveFrom } from "../../../ir/reach.ts";
 
 /**
  * A batched value read n times whose inline cost (ops) is c is stored when n·c exceeds this:
@@ -75,11 +76,7 @@ export function analyseStep(scan: Node, batchedOuter: (n: Node) => boolean): Ste
   }
 
   // Only what the next states and outputs read (a step graph may keep dead nodes).
-  const live = new Set<Node>([...body.nextStates, ...body.outputs]);
-  for (let i = body.graph.nodes.length - 1; i >= 0; i--) {
-    const n = body.graph.nodes[i]!;
-    if (live.has(n)) n.inputs.forEach((x) => live.add(x));
-  }
+  const live = liveFrom(body.graph.nodes, [...body.nextStates, ...body.outputs]);
   const nodes = body.graph.nodes.filter((n) => live.has(n));
   const threshold = storeCost(nodes.length);
   for (const node of nodes) {

@@ -11,24 +11,12 @@
  */
 import type { Graph } from "../../../ir/graph.ts";
 import type { Node } from "../../../ir/node.ts";
+import { paramDerivedNodes } from "../../../ir/reach.ts";
 import { constantSource, copyGraph } from "../../../passes/copy.ts";
 
 export function transposeWeights(graph: Graph): Graph {
-  const derived = new Map<Node, boolean>();
-  const paramDerived = (n: Node): boolean => {
-    let d = derived.get(n);
-    if (d === undefined) {
-      d =
-        n.op === "param" ||
-        n.op === "const" ||
-        (n.op !== "input" &&
-          n.op !== "scan_output" &&
-          n.op !== "scan" &&
-          n.inputs.every(paramDerived));
-      derived.set(n, d);
-    }
-    return d;
-  };
+  const derived = paramDerivedNodes(graph.nodes);
+  const paramDerived = (n: Node) => derived.has(n);
   return copyGraph(graph, (node, input, scope) => {
     if (node.op !== "matmul" || !node.attrs.transposeB) return undefined;
     const b = node.inputs[1]!;
