@@ -10,47 +10,21 @@
  *
  * Prints a table: test MSE (1,000 held-out sequences) after the updates, parameters, time.
  */
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { checkParsed, prelude } from "../../compiler/check/index.ts";
+import type { Batch } from "../../runtime/train/trainer.ts";
 import {
-  cpuRunner,
-  ReferenceEngine,
-  TrainingEngine,
-  webGpuRunner,
-} from "../../compiler/driver/training-engine.ts";
-import { acquireDevice } from "../../runtime/webgpu/device.ts";
-import { parse } from "../../dsl/parse.ts";
-import { SourceFile } from "../../dsl/source.ts";
-import { sampleUniform } from "../../runtime/reference/rng.ts";
-import { Trainer, type Batch } from "../../runtime/train/trainer.ts";
-import { initialWeights } from "../../runtime/weights/init.ts";
+  loadModel,
+  makeTrainer,
+  parameterCount,
+  trainBackend,
+  uniformStream,
+  type TrainBackend,
+} from "../shared/harness.ts";
+import { markdownTable } from "../shared/metrics.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    updates: { type: "string", default: "1200" },
-    batch: { type: "string", default: "32" },
-    steps: { type: "string", default: "100" },
-    seed: { type: "string", default: "1" },
-    lr: { type: "string", default: "0.01" },
-    backend: { type: "string", default: "cpu" },
-    models: { type: "string", default: "lstm,gru,rnn" },
-  },
-});
-const updates = Number(args.updates);
-const batchSize = Number(args.batch);
-const steps = Number(args.steps);
-const seed = Number(args.seed);
-
-/** A seeded stream of uniform numbers in [0, 1) (rnnc's counter-based generator). */
-function generator(seed: number): () => number {
-  let i = 0;
-  return () => sampleUniform(seed, 0, i++);
-}
-
-/** `size` sequences of the adding problem. */
-function addingBatch(size: number, random: () => number): Batch {
+/** `size` sequences of `steps` steps of the adding problem. */
+export function addingBatch(size: number, steps: number, random: () => number): Batch {
   const x = new Float32Array(size * steps * 2);
   const y = new Float32Array(size);
   const half = Math.floor(steps / 2);
@@ -75,60 +49,96 @@ function addingBatch(size: number, random: () => number): Batch {
   };
 }
 
-const specPath = fileURLToPath(new URL("./adding.rnn", import.meta.url));
-const source = new SourceFile("examples/adding/adding.rnn", readFileSync(specPath, "utf8"));
-const checked = checkParsed(parse(source), prelude());
-if (!checked.ok) throw new Error("examples/adding/adding.rnn does not check");
-
-// 1,000 held-out sequences, evaluated 100 at a time.
-const testRandom = generator(12345);
-const testSet = Array.from({ length: 10 }, () => addingBatch(100, testRandom));
-const rows: string[] = [];
-for (const cell of args.models.split(",")) {
-  const model = checked.models.find((m) => m.name === `adding_${cell}`);
-  if (!model) throw new Error(`no model adding_${cell} in adding.rnn`);
-  const params = new Map(
-    [...initialWeights(model.params, seed)].map(([n, t]) => [
-      n,
-      Float32Array.from(t.data as ArrayLike<number>),
-    ]),
-  );
-  const engine =
-    args.backend === "reference"
-      ? new ReferenceEngine(model, { precision: "float32", seed })
-      : args.backend === "webgpu"
-        ? new TrainingEngine(model, webGpuRunner((await acquireDevice()).device), { seed })
-        : new TrainingEngine(model, cpuRunner, { seed });
-  const shapes = new Map(model.params.map((p) => [p.name, p.shape]));
-  const trainer = new Trainer(engine, params, shapes, {
-    optimizer: { kind: "adam", lr: Number(args.lr) },
-    clipNorm: 1,
-  });
-  const random = generator(seed * 1000 + 7);
-  const started = performance.now();
-  let recent = 0;
-  for (let u = 1; u <= updates; u++) {
-    recent += (await trainer.stepAsync(addingBatch(batchSize, random))).loss;
-    if (u % 100 === 0) {
-      const seconds = ((performance.now() - started) / 1000).toFixed(0);
-      console.log(
-        `${cell}: update ${u}, mean training MSE ${(recent / 100).toFixed(4)} (${seconds} s)`,
-      );
-      recent = 0;
-    }
-  }
-  const seconds = (performance.now() - started) / 1000;
-  let mse = 0;
-  for (const part of testSet) mse += (await trainer.evaluateAsync(part)) / testSet.length;
-  const count = model.params.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
-  rows.push(
-    `| ${cell.padEnd(4)} | ${mse.toFixed(4).padStart(8)} | ${String(count).padStart(6)} | ${updates} | ${seconds.toFixed(0).padStart(5)} s |`,
-  );
+export interface AddingOptions {
+  readonly updates: number;
+  readonly batch: number;
+  readonly steps: number;
+  readonly seed: number;
+  readonly lr: number;
+  readonly backend: TrainBackend;
+  readonly models: readonly string[];
+  /** Held-out sequences (evaluated 100 at a time). */
+  readonly testSize?: number;
+  readonly log?: (line: string) => void;
 }
-console.log(
-  `\nadding problem, ${steps} steps, batch ${batchSize}, Adam lr ${args.lr}, seed ${seed}, ${args.backend}`,
-);
-console.log("| cell | test MSE | params | updates | time |");
-console.log("|------|----------|--------|---------|------|");
-for (const r of rows) console.log(r);
-console.log("(always answering 1.0: MSE 0.167)");
+
+export interface AddingResult {
+  readonly cell: string;
+  readonly testMse: number;
+  readonly params: number;
+  readonly seconds: number;
+}
+
+export async function runAdding(options: AddingOptions): Promise<AddingResult[]> {
+  const log = options.log ?? console.log;
+  const testRandom = uniformStream(12345);
+  const parts = Math.max(1, Math.round((options.testSize ?? 1000) / 100));
+  const testSet = Array.from({ length: parts }, () => addingBatch(100, options.steps, testRandom));
+  const results: AddingResult[] = [];
+  for (const cell of options.models) {
+    const model = loadModel("examples/adding/adding.rnn", `adding_${cell}`);
+    const { trainer, release } = await makeTrainer(model, {
+      backend: options.backend,
+      seed: options.seed,
+      optimizer: { kind: "adam", lr: options.lr },
+      clipNorm: 1,
+    });
+    const random = uniformStream(options.seed * 1000 + 7);
+    const started = performance.now();
+    let recent = 0;
+    for (let u = 1; u <= options.updates; u++) {
+      recent += (await trainer.stepAsync(addingBatch(options.batch, options.steps, random))).loss;
+      if (u % 100 === 0) {
+        const seconds = ((performance.now() - started) / 1000).toFixed(0);
+        log(`${cell}: update ${u}, mean training MSE ${(recent / 100).toFixed(4)} (${seconds} s)`);
+        recent = 0;
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    let testMse = 0;
+    for (const part of testSet) testMse += (await trainer.evaluateAsync(part)) / testSet.length;
+    release();
+    results.push({ cell, testMse, params: parameterCount(model), seconds });
+  }
+  return results;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values: args } = parseArgs({
+    options: {
+      updates: { type: "string", default: "1200" },
+      batch: { type: "string", default: "32" },
+      steps: { type: "string", default: "100" },
+      seed: { type: "string", default: "1" },
+      lr: { type: "string", default: "0.01" },
+      backend: { type: "string", default: "cpu" },
+      models: { type: "string", default: "lstm,gru,rnn" },
+    },
+  });
+  const options: AddingOptions = {
+    updates: Number(args.updates),
+    batch: Number(args.batch),
+    steps: Number(args.steps),
+    seed: Number(args.seed),
+    lr: Number(args.lr),
+    backend: trainBackend(args.backend),
+    models: args.models.split(","),
+  };
+  const results = await runAdding(options);
+  console.log(
+    `\nadding problem, ${options.steps} steps, batch ${options.batch}, Adam lr ${options.lr}, seed ${options.seed}, ${options.backend}`,
+  );
+  console.log(
+    markdownTable(
+      ["cell", "test MSE", "params", "updates", "time"],
+      results.map((r) => [
+        r.cell,
+        r.testMse.toFixed(4),
+        String(r.params),
+        String(options.updates),
+        `${r.seconds.toFixed(0)} s`,
+      ]),
+    ),
+  );
+  console.log("(always answering 1.0: MSE 0.167)");
+}

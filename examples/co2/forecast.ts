@@ -20,17 +20,17 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { checkParsed, prelude } from "../../compiler/check/index.ts";
-import { bundleFiles, writeBundleDir } from "../../compiler/bundle/write.ts";
 import { runReference } from "../../compiler/driver/run-model.ts";
-import { BundleModel } from "../../runtime/bundle/model.ts";
-import { cpuRunner, TrainingEngine } from "../../compiler/driver/training-engine.ts";
-import { parse } from "../../dsl/parse.ts";
-import { SourceFile } from "../../dsl/source.ts";
 import { tensor } from "../../runtime/reference/tensor.ts";
-import { sampleUniform } from "../../runtime/reference/rng.ts";
-import { Trainer, type Batch } from "../../runtime/train/trainer.ts";
-import { initialWeights } from "../../runtime/weights/init.ts";
+import type { Batch } from "../../runtime/train/trainer.ts";
+import {
+  loadModel,
+  makeTrainer,
+  trainBackend,
+  uniformStream,
+  writeAndCheckBundle,
+  type TrainBackend,
+} from "../shared/harness.ts";
 
 export const WINDOW = 24;
 export const HORIZON = 24;
@@ -90,6 +90,8 @@ export interface ForecastOptions {
   out: string;
   /** Where the trained bundle goes (what `rnnc compile` writes, with the trained weights). */
   bundle: string;
+  /** Where training runs (default: cpu). */
+  backend?: TrainBackend;
   log?: (line: string) => void;
 }
 
@@ -134,27 +136,14 @@ export async function runForecast(options: ForecastOptions): Promise<ForecastRes
     ys.push((ppm[s + WINDOW]! - values[WINDOW - 1]!) / scale);
   }
 
-  const specPath = fileURLToPath(new URL("../co2.rnn", import.meta.url));
-  const source = new SourceFile("examples/co2.rnn", readFileSync(specPath, "utf8"));
-  const checked = checkParsed(parse(source), prelude());
-  if (!checked.ok) throw new Error("examples/co2.rnn does not check");
-  const model = checked.models.find((m) => m.name === "co2_forecast")!;
-  const params = new Map(
-    [...initialWeights(model.params, options.seed)].map(([n, t]) => [
-      n,
-      Float32Array.from(t.data as ArrayLike<number>),
-    ]),
-  );
-  const shapes = new Map(model.params.map((p) => [p.name, p.shape]));
-  const trainer = new Trainer(
-    new TrainingEngine(model, cpuRunner, { seed: options.seed }),
-    params,
-    shapes,
-    { optimizer: { kind: "adam", lr: options.lr }, clipNorm: 1 },
-  );
-
-  let draw = 0;
-  const random = () => sampleUniform(options.seed, 0, draw++);
+  const model = loadModel("examples/co2.rnn", "co2_forecast");
+  const { trainer, release } = await makeTrainer(model, {
+    backend: options.backend ?? "cpu",
+    seed: options.seed,
+    optimizer: { kind: "adam", lr: options.lr },
+    clipNorm: 1,
+  });
+  const random = uniformStream(options.seed);
   const batchOf = (picks: readonly number[]): Batch => {
     const x = new Float32Array(picks.length * WINDOW * 3);
     const y = new Float32Array(picks.length);
@@ -184,6 +173,7 @@ export async function runForecast(options: ForecastOptions): Promise<ForecastRes
     }
   }
   const seconds = (performance.now() - started) / 1000;
+  release();
 
   // Recursive forecast of the held-out months: each prediction becomes the newest month.
   const weights = trainer.weights();
@@ -203,23 +193,20 @@ export async function runForecast(options: ForecastOptions): Promise<ForecastRes
     known.push(next);
   }
   // The trained bundle, loaded with only runtime/, predicts the first forecast step alike.
-  const files = await bundleFiles(model, {
-    limits: { batch: 1, steps: { T: WINDOW } },
-    weights,
-    source: "examples/co2.rnn",
-  });
-  writeBundleDir(options.bundle, files);
-  const loaded = await BundleModel.load(options.bundle, { backend: "cpu" });
   const first = features(
     ppm.slice(split - WINDOW, split),
     index.slice(split - WINDOW, split),
     scale,
   );
-  const fromBundle = await loaded.run({
-    history: { shape: [1, WINDOW, 3], data: Float32Array.from(first) },
+  const check = await writeAndCheckBundle(model, {
+    dir: options.bundle,
+    source: "examples/co2.rnn",
+    weights,
+    limits: { batch: 1, steps: { T: WINDOW } },
+    sample: { history: { shape: [1, WINDOW, 3], data: first } },
   });
-  const bundleStep = ppm[split - 1]! + fromBundle.prediction!.data[0]! * scale;
-  const bundleDifference = Math.abs(bundleStep - forecast[0]!);
+  check.model.destroy();
+  const bundleDifference = check.difference * scale;
 
   const truth = ppm.slice(split);
   // Seasonal naive, as a forecast made at the split: each held-out month takes the last
@@ -327,6 +314,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       months: { type: "string", default: "0" },
       out: { type: "string", default: "examples/co2/forecast.svg" },
       bundle: { type: "string", default: "examples/co2/bundle" },
+      backend: { type: "string", default: "cpu" },
     },
   });
   const r = await runForecast({
@@ -337,6 +325,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     months: Number(args.months),
     out: args.out,
     bundle: args.bundle,
+    backend: trainBackend(args.backend),
   });
   console.log(
     `\n${r.trainMonths} training months (${r.windows} windows of ${WINDOW}), ${HORIZON} held out`,

@@ -118,7 +118,6 @@ export interface BundleCheck {
 /** Flat data of an input: nested number arrays (ragged rows padded with zeros) or flat data. */
 function flatInput(value: Inputs[string], steps: number | undefined): number[] {
   if (typeof value === "number") return [value];
-  if (!Array.isArray(value)) return Array.from((value as { data: ArrayLike<number> }).data);
   const rows = value as unknown[];
   return rows.flatMap((row) => {
     const flat = (Array.isArray(row) ? row : [row]).flat(Infinity) as number[];
@@ -162,6 +161,14 @@ export async function writeAndCheckBundle(
   for (const input of model.inputs) {
     const value = options.sample[input.name];
     if (value === undefined) continue;
+    if (typeof value === "object" && "shape" in value) {
+      // Flat data with its shape: every sequence runs the full padded length.
+      batch = value.shape[0]!;
+      if (input.type.time)
+        lengths[input.type.time] ??= new Array<number>(batch).fill(value.shape[1]!);
+      inputs.set(input.name, tensor(input.type.dtype, value.shape, Array.from(value.data)));
+      continue;
+    }
     const axis = input.type.time;
     const rows = Array.isArray(value) ? (value as unknown[]) : undefined;
     batch = rows?.length ?? 1;
