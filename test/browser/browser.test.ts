@@ -7,10 +7,10 @@
  * fails when it is missing; elsewhere the test is skipped with a note.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { extname, join, normalize } from "node:path";
+import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkParsed, prelude } from "../../compiler/check/index.ts";
@@ -19,6 +19,7 @@ import { parse } from "../../dsl/parse.ts";
 import { SourceFile } from "../../dsl/source.ts";
 import { BundleModel, type Inputs } from "../../runtime/bundle/index.ts";
 import { buildWebRuntime } from "../../scripts/build-web.ts";
+import { serveStatic } from "../../scripts/serve-static.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
@@ -35,29 +36,6 @@ const CHROMIUM_FLAGS = [
   "--disable-sync",
   "--no-first-run",
 ];
-
-const TYPES: Record<string, string> = {
-  ".html": "text/html",
-  ".js": "text/javascript",
-  ".json": "application/json",
-  ".wgsl": "text/plain",
-  ".ts": "text/plain",
-};
-
-/** A static file server for `root` on 127.0.0.1 (an ephemeral port). */
-function serve(root: string): Promise<Server> {
-  const server = createServer((request, response) => {
-    const path = normalize(decodeURIComponent(new URL(request.url!, "http://x").pathname));
-    const file = join(root, path.endsWith("/") ? `${path}index.html` : path);
-    if (!file.startsWith(root) || !existsSync(file)) {
-      response.writeHead(404).end();
-      return;
-    }
-    const type = TYPES[extname(file)] ?? "application/octet-stream";
-    response.writeHead(200, { "content-type": type }).end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
 
 /** The page: runs every bundle listed in cases.json on WebGPU, results in window.__rnnc. */
 const PAGE = `<!doctype html>
@@ -135,7 +113,19 @@ describe.skipIf(!haveChromium)("a bundle in headless Chromium", () => {
       });
       writeBundleDir(join(root, c.name), files);
     }
-    mkdirSync(root, { recursive: true });
+    // The web demo (examples/web) with an untrained name generator.
+    const names = checkParsed(
+      parse(new SourceFile("examples/names.rnn", readFileSync("examples/names.rnn", "utf8"))),
+      prelude(),
+    );
+    if (!names.ok) throw new Error("examples/names.rnn does not check");
+    writeBundleDir(
+      join(root, "names"),
+      await bundleFiles(names.models[0]!, {
+        limits: { batch: 16, steps: { T: 20 } },
+        source: "examples/names.rnn",
+      }),
+    );
     writeFileSync(join(root, "index.html"), PAGE);
     writeFileSync(
       join(root, "cases.json"),
@@ -143,7 +133,12 @@ describe.skipIf(!haveChromium)("a bundle in headless Chromium", () => {
         CASES.map((c) => ({ name: c.name, bundle: `./${c.name}/`, inputs: c.inputs })),
       ),
     );
-    server = await serve(root);
+    server = await serveStatic({
+      "/": root,
+      "/demo/": "examples/web",
+      "/demo/runtime/": join(root, "runtime"),
+      "/demo/bundle/": join(root, "names"),
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
   }, 120_000);
 
@@ -196,5 +191,38 @@ describe.skipIf(!haveChromium)("a bundle in headless Chromium", () => {
       expect(worst).toBeLessThan(1e-4);
     }
     console.log(`chromium adapter: ${got.adapter}\n${rows.join("\n")}`);
+  }, 120_000);
+
+  it("serves the web demo, which generates names on navigator.gpu as Node does", async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    const { port } = server.address() as AddressInfo;
+    await page.goto(`http://127.0.0.1:${port}/demo/`);
+    await page.waitForSelector("#go:not([disabled])", { timeout: 90_000 });
+    await page.selectOption("#gender", "1");
+    await page.fill("#count", "6");
+    await page.click("#go");
+    await page.waitForFunction(() => document.querySelectorAll("#names li").length === 6, null, {
+      timeout: 90_000,
+    });
+    const shown = await page.$$eval("#names li", (items) => items.map((li) => li.textContent));
+    const status = await page.textContent("#status");
+    expect(errors).toEqual([]);
+    expect(status).toMatch(/^6 names in [\d.]+ ms on webgpu\.$/);
+
+    const node = await BundleModel.load(join(root, "names"), { onNote: () => {} });
+    const out = await node.generate({ gender: [1, 1, 1, 1, 1, 1] });
+    node.destroy();
+    const steps = out.name!.shape[1]!;
+    const expected = Array.from({ length: 6 }, (_, b) => {
+      let name = "";
+      for (const t of out.name!.data.subarray(b * steps, (b + 1) * steps)) {
+        if (t === 2) return name;
+        name += t === 29 ? "-" : t >= 3 && t < 29 ? String.fromCharCode(94 + t) : "?";
+      }
+      return `${name}…`;
+    });
+    expect(shown).toEqual(expected);
   }, 120_000);
 });
