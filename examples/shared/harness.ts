@@ -22,6 +22,7 @@ import { BundleModel, type Inputs, type Outputs } from "../../runtime/bundle/mod
 import { tensor } from "../../runtime/reference/tensor.ts";
 import { sampleUniform } from "../../runtime/reference/rng.ts";
 import type { OptimizerOptions } from "../../runtime/train/optimizers.ts";
+import type { ScheduleOptions } from "../../runtime/train/schedules.ts";
 import type { Tensor as StoredTensor } from "../../runtime/weights/safetensors.ts";
 import { Trainer } from "../../runtime/train/trainer.ts";
 import { initialWeights } from "../../runtime/weights/init.ts";
@@ -51,6 +52,7 @@ export interface TrainerSetup {
   readonly backend: TrainBackend;
   readonly seed: number;
   readonly optimizer: OptimizerOptions;
+  readonly schedule?: ScheduleOptions;
   readonly clipNorm?: number;
 }
 
@@ -83,6 +85,7 @@ export async function makeTrainer(
   const shapes = new Map(model.params.map((p) => [p.name, p.shape]));
   const trainer = new Trainer(engine, params, shapes, {
     optimizer: setup.optimizer,
+    schedule: setup.schedule,
     clipNorm: setup.clipNorm,
   });
   return { trainer, release };
