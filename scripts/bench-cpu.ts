@@ -3,7 +3,8 @@
  * 128) at batch 32 and 100 steps: time per forward run of the naive plan (one dispatch per op
  * of the unrolled graph) and of the CPU plan (codegen/js: one generated kernel per
  * recurrence), in its fast and exact matmul modes; the median of RUNS runs after warm-up, and
- * GFLOP/s counting 2·M·N·K per matmul. Run: npm run bench [-- runs]
+ * GFLOP/s counting 2·M·N·K per matmul. Run: npx tsx scripts/bench-cpu.ts [runs] (the suite
+ * against the peers is `npm run bench`: scripts/bench.ts)
  */
 import { readFileSync } from "node:fs";
 import { checkParsed, prelude } from "../compiler/check/index.ts";
