@@ -8,6 +8,7 @@ import { readSafetensorsFileSync } from "../runtime/weights/safetensors-file.ts"
 import type { Output } from "./check.ts";
 import { UsageError } from "./io.ts";
 import { loadModel } from "./spec.ts";
+import type { CheckedModel } from "../compiler/check/model.ts";
 
 export interface CompileOptions {
   readonly output: string;
@@ -40,18 +41,27 @@ function parseSteps(text: string | undefined): Record<string, number> {
 
 export const DEFAULT_LIMITS = { batch: 8, steps: 32 } as const;
 
-export async function runCompile(
-  spec: string,
-  options: CompileOptions,
-  io: Output,
-): Promise<number> {
+export interface LimitOptions {
+  readonly batch?: string;
+  readonly steps?: string;
+  readonly seed?: string;
+}
+
+/** The seed of `--seed` (default 0). */
+export function parseSeed(text: string | undefined): number {
+  const seed = text === undefined ? 0 : Number(text);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new UsageError(`--seed must be a whole number below 2^32, got '${text}'`);
+  return seed;
+}
+
+/** The limits `--batch` and `--steps` give a bundle of `model` (defaults for what is unsaid). */
+export function bundleLimits(
+  model: CheckedModel,
+  options: LimitOptions,
+): { batch: number; steps: Record<string, number> } {
   const batch = wholeNumber("--batch", options.batch, DEFAULT_LIMITS.batch, 65_536);
   const given = parseSteps(options.steps);
-  const seed = options.seed === undefined ? 0 : Number(options.seed);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
-    throw new UsageError(`--seed must be a whole number below 2^32, got '${options.seed}'`);
-  const model = loadModel(spec, options.model, io);
-  if (!model) return 1;
   const axes = [
     ...new Set(model.inputs.filter((i) => !i.training && i.type.time).map((i) => i.type.time!)),
   ];
@@ -60,7 +70,31 @@ export async function runCompile(
       throw new UsageError(
         `--steps ${axis}: model ${model.name} has no input along ${axis} (its time axes: ${axes.join(", ") || "none"})`,
       );
-  const steps = Object.fromEntries(axes.map((a) => [a, given[a] ?? DEFAULT_LIMITS.steps]));
+  return {
+    batch,
+    steps: Object.fromEntries(axes.map((a) => [a, given[a] ?? DEFAULT_LIMITS.steps])),
+  };
+}
+
+/** "batch 8, T 32" */
+export function formatLimits(limits: { batch: number; steps: Record<string, number> }): string {
+  return [
+    `batch ${limits.batch}`,
+    ...Object.entries(limits.steps).map(([a, n]) => `${a} ${n}`),
+  ].join(", ");
+}
+
+export async function runCompile(
+  spec: string,
+  options: CompileOptions,
+  io: Output,
+): Promise<number> {
+  parseSteps(options.steps);
+  wholeNumber("--batch", options.batch, DEFAULT_LIMITS.batch, 65_536);
+  const seed = parseSeed(options.seed);
+  const model = loadModel(spec, options.model, io);
+  if (!model) return 1;
+  const { batch, steps } = bundleLimits(model, options);
   try {
     const weights = options.weights ? readSafetensorsFileSync(options.weights).tensors : undefined;
     const files = await bundleFiles(model, {
@@ -77,7 +111,8 @@ export async function runCompile(
     }
     throw e;
   }
-  const limits = [`batch ${batch}`, ...axes.map((a) => `${a} ${steps[a]}`)].join(", ");
-  io.err(`wrote ${options.output}: bundle of model ${model.name} (limits: ${limits})`);
+  io.err(
+    `wrote ${options.output}: bundle of model ${model.name} (limits: ${formatLimits({ batch, steps })})`,
+  );
   return 0;
 }

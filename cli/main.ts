@@ -2,25 +2,18 @@
  * The rnnc command line. Exit codes: 0 ok, 1 diagnostics (errors in the input), 2 usage
  * (bad flags, unreadable files), 3 an internal error of rnnc (a bug: please report it).
  */
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { runCheck, type Output } from "./check.ts";
 import { runDevices } from "./devices.ts";
 import { runInit, type InitOptions } from "./init.ts";
-import { statSync } from "node:fs";
 import { DEFAULT_LIMITS, runCompile, type CompileOptions } from "./compile.ts";
 import { runBundle } from "./run-bundle.ts";
 import { runRun, type RunCommandOptions } from "./run.ts";
 import { runTrain, type TrainOptions } from "./train.ts";
 import { runFmt } from "./fmt.ts";
-import { UsageError } from "./io.ts";
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
+import { isDirectory, UsageError } from "./io.ts";
+import { runImportTorch, type ImportTorchOptions } from "./import-torch.ts";
+import { runExportTorch, type ExportTorchOptions } from "./export-torch.ts";
 
 export const EXIT = { ok: 0, diagnostics: 1, usage: 2, internal: 3 } as const;
 
@@ -28,6 +21,18 @@ const consoleOutput: Output = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
 };
+
+/** The limits of a bundle's plans, as `compile` and `import-torch` take them. */
+function batchOption(): Option {
+  return new Option("--batch <n>", `most sequences per run (default ${DEFAULT_LIMITS.batch})`);
+}
+
+function stepsOption(): Option {
+  return new Option(
+    "--steps <limits>",
+    `most steps per time axis, e.g. T=100,S=20 (default ${DEFAULT_LIMITS.steps})`,
+  );
+}
 
 function program(io: Output, setStatus: (code: number) => void): Command {
   const cli = new Command("rnnc")
@@ -80,11 +85,8 @@ function program(io: Output, setStatus: (code: number) => void): Command {
     .argument("<spec>", "the .rnn file")
     .requiredOption("-o, --output <dir>", "the bundle folder (replaced atomically)")
     .option("--model <name>", "the model, when the file has several")
-    .option("--batch <n>", `most sequences per run (default ${DEFAULT_LIMITS.batch})`)
-    .option(
-      "--steps <limits>",
-      `most steps per time axis, e.g. T=100,S=20 (default ${DEFAULT_LIMITS.steps})`,
-    )
+    .addOption(batchOption())
+    .addOption(stepsOption())
     .option("--weights <file>", "weights to bundle (.safetensors) instead of initial ones")
     .option("--seed <n>", "seed of the initial weights and of sampling decoders (default 0)")
     .action(async (spec: string, options: CompileOptions) =>
@@ -160,6 +162,51 @@ function program(io: Output, setStatus: (code: number) => void): Command {
     )
     .action(async (spec: string, options: TrainOptions) =>
       setStatus(await runTrain(spec, options, io)),
+    );
+
+  cli
+    .command("import-torch")
+    .description(
+      "write a bundle of a spec's model with the weights of a PyTorch state_dict (.safetensors): nn.RNN/LSTM/GRU, nn.Linear, nn.Embedding",
+    )
+    .argument("<spec>", "the .rnn file")
+    .requiredOption("--state-dict <file>", "the state_dict, saved as safetensors")
+    .option("-o, --output <dir>", "the bundle folder (replaced atomically)")
+    .addOption(new Option("--out <dir>", "same as --output").hideHelp())
+    .option("--model <name>", "the model, when the file has several")
+    .option(
+      "--map <pairs>",
+      "torch module = rnnc binding, where names and shapes do not tell, e.g. rnn=enc,fc=logit",
+    )
+    .addOption(batchOption())
+    .addOption(stepsOption())
+    .option("--seed <n>", "seed of sampling decoders (default 0)")
+    .action(async (spec: string, options: ImportTorchOptions) =>
+      setStatus(await runImportTorch(spec, options, io)),
+    );
+
+  cli
+    .command("export-torch")
+    .description(
+      "write a model's weights as a PyTorch state_dict (.safetensors) that loads into the equivalent torch.nn modules",
+    )
+    .argument("<spec-or-bundle>", "a .rnn file (with --weights), or a bundle folder (with --spec)")
+    .option("-o, --output <file>", "the .safetensors file to write (atomically)")
+    .addOption(new Option("--out <file>", "same as --output").hideHelp())
+    .option("--weights <file>", "specs: the weights (.safetensors, rnnc parameter names)")
+    .option("--seed <n>", "specs: export initial weights drawn from this seed instead")
+    .option("--spec <file>", "bundles: the .rnn file the bundle was compiled from")
+    .option("--model <name>", "the model, when the file has several")
+    .option(
+      "--map <pairs>",
+      "torch module = rnnc binding: the names to write, e.g. rnn=enc,fc=logit",
+    )
+    .option(
+      "--keep-unmapped",
+      "write parameters no torch.nn module holds (custom cells, decoders) under their rnnc names",
+    )
+    .action((target: string, options: ExportTorchOptions) =>
+      setStatus(runExportTorch(target, options, io)),
     );
 
   cli
