@@ -31,6 +31,8 @@ export const BUNDLE_CODES = {
   backendUnavailable: "RNN4512",
   /** The model cannot do this (stream a bidirectional encoder, ...). */
   unsupported: "RNN4513",
+  /** The WebGPU device was lost (driver reset, destroy()) during or before the call. */
+  deviceLost: "RNN4514",
 } as const;
 
 export type BundleCode = (typeof BUNDLE_CODES)[keyof typeof BUNDLE_CODES];

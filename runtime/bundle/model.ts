@@ -16,6 +16,7 @@ import {
   type EngineOutput,
 } from "./engines.ts";
 import { BUNDLE_CODES, BundleError } from "./errors.ts";
+import { GpuSession } from "./gpu-session.ts";
 import { admitFeeds, type InputValue } from "./feeds.ts";
 import { bundleReader, type BundleLocation, type FileReader } from "./files.ts";
 import { loadGraph, loadKernels, loadManifest, loadPlan, loadWeights } from "./load.ts";
@@ -63,14 +64,19 @@ function slice(out: EngineOutput, batch: number, steps: number | undefined): Eng
 }
 
 export class BundleModel {
-  private stepEngine: Promise<Engine> | undefined;
+  /** The step executors of the open streams. */
+  private readonly streams = new Set<Promise<Engine>>();
+  /** Set while a lost device is being replaced: every call waits for it. */
+  private renewing: Promise<void> | undefined;
 
   private constructor(
     readonly manifest: Manifest,
     readonly backend: BackendName,
-    private readonly engine: Engine,
-    private readonly makeStepEngine: (carry: Carry) => Promise<Engine>,
-    private readonly release: () => void,
+    private engine: Engine,
+    private make: EngineMaker,
+    /** The WebGPU device's session (webgpu backend only). */
+    private readonly gpu: GpuSession | undefined,
+    private readonly rebuild: (device: GPUDevice) => Promise<EngineMaker>,
   ) {}
 
   /** Loads the bundle at `location` (a folder, or its URL) on a backend. */
@@ -79,12 +85,14 @@ export class BundleModel {
     const manifest = await loadManifest(read);
     const weights = await loadWeights(read, manifest);
     let backend = options.backend ?? "auto";
-    let device = options.device;
-    let release = () => {};
-    if (backend === "auto" || (backend === "webgpu" && !device)) {
+    let gpu: GpuSession | undefined;
+    const label = `rnnc ${manifest.model}`;
+    if (options.device) {
+      if (backend === "auto") backend = "webgpu";
+      if (backend === "webgpu") gpu = new GpuSession(options.device, false, label);
+    } else if (backend === "auto" || backend === "webgpu") {
       try {
-        device ??= (await acquireDevice({ label: `rnnc ${manifest.model}` })).device;
-        if (!options.device) release = () => device!.destroy();
+        gpu = new GpuSession((await acquireDevice({ label })).device, true, label);
         backend = "webgpu";
       } catch (e) {
         if (!(e instanceof NoWebGpuAdapterError)) throw e;
@@ -96,21 +104,72 @@ export class BundleModel {
         backend = "cpu";
       }
     }
-    const make = await engineMaker(read, manifest, backend, weights, device);
-    const engine = await make(manifest.backends[backend].run, {});
-    const step = manifest.backends[backend].step;
-    const makeStep = (carry: Carry) =>
-      step
-        ? make(step, carry)
-        : Promise.reject(new BundleError(BUNDLE_CODES.unsupported, "no step plan"));
-    return new BundleModel(manifest, backend, engine, makeStep, release);
+    const chosen = backend as BackendName;
+    const rebuild = (device: GPUDevice | undefined) =>
+      engineMaker(read, manifest, chosen, weights, device);
+    const make = await rebuild(gpu?.device);
+    const engine = await make(manifest.backends[chosen].run, {});
+    return new BundleModel(manifest, chosen, engine, make, gpu, rebuild);
+  }
+
+  /** The WebGPU device the model runs on (undefined on the CPU and reference backends). */
+  get device(): GPUDevice | undefined {
+    return this.gpu?.device;
+  }
+
+  /**
+   * The engine, on a live device: a device this model acquired and lost is replaced (with new
+   * pipelines and the weights uploaded again); a lost device the caller passed in is an error.
+   */
+  private async liveEngine(): Promise<Engine> {
+    await this.renewing;
+    const gpu = this.gpu;
+    if (!gpu?.isLost) return this.engine;
+    if (!gpu.owned)
+      throw new BundleError(
+        BUNDLE_CODES.deviceLost,
+        `the WebGPU device given to ${this.manifest.model} is lost; load the bundle again on a new device`,
+      );
+    this.renewing ??= (async () => {
+      this.make = await this.rebuild(await gpu.renew());
+      this.engine = await this.make(this.manifest.backends[this.backend].run, {});
+      // The streams' states lived on the lost device: their next step fails (RNN4514).
+    })().finally(() => (this.renewing = undefined));
+    await this.renewing;
+    return this.engine;
+  }
+
+  /**
+   * Runs `engine`, reporting a device lost meanwhile as RNN4514 (the next call recovers). A
+   * lost device's pending work may fail or may never settle, so the loss itself ends the wait.
+   */
+  private async runOn(engine: Engine, host: Parameters<Engine["run"]>[0]) {
+    const gpu = this.gpu;
+    let info: GPUDeviceLostInfo | undefined;
+    try {
+      if (!gpu) return await engine.run(host);
+      const lost = gpu.device.lost.then((i) => ({ lost: i }));
+      const done = await Promise.race([engine.run(host).then((out) => ({ out })), lost]);
+      if ("out" in done) return done.out;
+      info = done.lost;
+    } catch (e) {
+      info = await gpu?.lost();
+      if (!info) throw e;
+    }
+    const next = gpu!.owned
+      ? "the next call runs on a new device"
+      : "load the bundle again on a new device";
+    throw new BundleError(
+      BUNDLE_CODES.deviceLost,
+      `the WebGPU device of ${this.manifest.model} was lost during the call (${info.reason}${info.message ? `: ${info.message.trim()}` : ""}); ${next}`,
+    );
   }
 
   /** Runs whole sequences: at most `limits.batch` of them, of at most `limits.steps` steps. */
   async run(inputs: Inputs, options: RunOptions = {}): Promise<Outputs> {
     const { manifest } = this;
     const feeds = admitFeeds(manifest.inputs, inputs, options.lengths, manifest.limits);
-    const raw = await this.engine.run(feeds.host);
+    const raw = await this.runOn(await this.liveEngine(), feeds.host);
     const out: Outputs = {};
     for (const spec of manifest.outputs)
       out[spec.name] = slice(
@@ -133,7 +192,8 @@ export class BundleModel {
 
   /**
    * A stream: one step at a time, the encoders' states kept between steps by the backend.
-   * Streams of one model share its step plan: a new stream restarts from zero states.
+   * Each stream has its own states (its own step executor), so streams of one model are
+   * independent of each other; `destroy()` frees one, the model's `destroy()` frees all.
    */
   stream(): BundleStream {
     const stream = this.manifest.stream;
@@ -142,20 +202,23 @@ export class BundleModel {
         BUNDLE_CODES.unsupported,
         `model ${this.manifest.model} cannot stream: only models whose encoders all run forwards (no bidirectional encoder, no decoder) over one time axis can`,
       );
-    this.stepEngine ??= this.makeStepEngine(
-      Object.fromEntries(stream.states.map((s) => [s.input, s.output])),
-    );
-    // One stream at a time: a new one starts from zero states.
-    const engine = this.stepEngine.then((e) => (e.resetCarried(), e));
-    return new BundleStream(this.manifest, engine);
+    const step = this.manifest.backends[this.backend].step;
+    if (!step) throw new BundleError(BUNDLE_CODES.unsupported, "no step plan");
+    const carry = Object.fromEntries(stream.states.map((s) => [s.input, s.output]));
+    const engine = this.liveEngine().then(() => this.make(step, carry));
+    this.streams.add(engine);
+    return new BundleStream(this.manifest, engine, () => this.streams.delete(engine));
   }
 
   destroy(): void {
     this.engine.destroy();
-    void this.stepEngine?.then((e) => e.destroy());
-    this.release();
+    for (const engine of this.streams) void engine.then((e) => e.destroy());
+    this.streams.clear();
+    this.gpu?.destroy();
   }
 }
+
+type EngineMaker = (path: string, carry: Carry) => Promise<Engine>;
 
 async function engineMaker(
   read: FileReader,
@@ -163,7 +226,7 @@ async function engineMaker(
   backend: BackendName,
   weights: ReadonlyMap<string, StoredTensor>,
   device: GPUDevice | undefined,
-): Promise<(path: string, carry: Carry) => Promise<Engine>> {
+): Promise<EngineMaker> {
   if (backend === "reference")
     return async (path, carry) =>
       referenceEngine(await loadGraph(read, manifest, path), weights, carry);
@@ -189,8 +252,15 @@ export class BundleStream {
   constructor(
     private readonly manifest: Manifest,
     private readonly engine: Promise<Engine>,
+    private readonly forget: () => void = () => {},
   ) {
     this.specs = manifest.inputs;
+  }
+
+  /** Frees this stream's executor (its states and buffers). */
+  destroy(): void {
+    this.forget();
+    void this.engine.then((e) => e.destroy());
   }
 
   /** Feeds one step ([B, ...] for each [B, T, ...] input); returns that step's outputs. */
