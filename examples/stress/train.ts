@@ -8,7 +8,7 @@
  *
  *   npx tsx examples/stress/train.ts [--train 16000] [--test 3000] [--epochs 2] [--batch 64]
  *                                    [--lr 0.005] [--seed 1] [--backend cpu|webgpu|reference]
- *                                    [--bundle .tmp/stress/bundle]
+ *                                    [--bundle examples/stress/bundle]
  *
  * The split is fixed (seed SPLIT_SEED, whatever --seed is): the first --test words of the
  * shuffled word list are held out, the next --train words train the model.
@@ -357,7 +357,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       lr: { type: "string", default: "0.005" },
       seed: { type: "string", default: "1" },
       backend: { type: "string", default: "cpu" },
-      bundle: { type: "string", default: ".tmp/stress/bundle" },
+      bundle: { type: "string", default: "examples/stress/bundle" },
     },
   });
   const r = await runStress({
