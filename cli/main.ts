@@ -14,6 +14,7 @@ import { runFmt } from "./fmt.ts";
 import { isDirectory, UsageError } from "./io.ts";
 import { runImportTorch, type ImportTorchOptions } from "./import-torch.ts";
 import { runExportTorch, type ExportTorchOptions } from "./export-torch.ts";
+import { runGraph, type GraphOptions } from "./graph.ts";
 
 export const EXIT = { ok: 0, diagnostics: 1, usage: 2, internal: 3 } as const;
 
@@ -208,6 +209,23 @@ function program(io: Output, setStatus: (code: number) => void): Command {
     .action((target: string, options: ExportTorchOptions) =>
       setStatus(runExportTorch(target, options, io)),
     );
+
+  cli
+    .command("graph")
+    .description(
+      "write the model graph and its fused WebGPU kernel schedule as DOT and SVG (SVG needs Graphviz's dot)",
+    )
+    .argument("<spec>", "the .rnn file")
+    .option(
+      "-o, --output <dir>",
+      "the folder for <model>.graph.dot|svg and <model>.schedule.dot|svg (default .)",
+    )
+    .addOption(new Option("--out <dir>", "same as --output").hideHelp())
+    .option("--model <name>", "the model, when the file has several")
+    .addOption(batchOption())
+    .addOption(stepsOption())
+    .option("--seed <n>", "seed of sampling decoders (default 0)")
+    .action((spec: string, options: GraphOptions) => setStatus(runGraph(spec, options, io)));
 
   cli
     .command("devices")
