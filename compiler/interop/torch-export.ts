@@ -16,6 +16,9 @@ import type { CheckedModel } from "../check/model.ts";
 import { INTEROP_CODES, InteropError } from "./errors.ts";
 import { torchLayout, type SpecModule } from "./torch-layout.ts";
 
+/** A tensor name as torch's recurrent modules write them. */
+const TORCH_NAME = /(^|\.)(weight|bias)_(ih|hh|hr)_l\d+(_reverse)?$/;
+
 export interface ExportOptions {
   /** torch module name → rnnc binding; unnamed modules keep their binding's name. */
   readonly map?: ReadonlyMap<string, string>;
@@ -73,9 +76,16 @@ export function exportTorch(
   weights: ReadonlyMap<string, Tensor>,
   options: ExportOptions = {},
 ): ExportResult {
-  assertWeights(model.params, weights, {
-    context: `the weights do not fit model '${model.name}'`,
-  });
+  const torchNamed = [...weights.keys()].filter((n) => TORCH_NAME.test(n));
+  if (torchNamed.length > 0 && !model.params.some((p) => p.name === torchNamed[0]))
+    throw new InteropError(INTEROP_CODES.stateDict, [
+      {
+        message: "the weights have PyTorch names: they are a state_dict already",
+        details: torchNamed.slice(0, 4).concat(torchNamed.length > 4 ? ["..."] : []),
+        help: "export-torch reads rnnc names (rnnc check --params); rnnc import-torch SPEC --state-dict FILE reads a state_dict",
+      },
+    ]);
+  assertWeights(model.params, weights, { context: `for model '${model.name}'` });
   const layout = torchLayout(model);
   const prefixes = layout.modules.map((m) => m.torch.prefix);
   const nameOf = new Map<string, string>();

@@ -98,6 +98,14 @@ model m {
     expect(importTorch(model, kept.stateDict).byName).toContain("enc.l0.p_i");
   });
 
+  it("export of weights that are a state_dict already says so", () => {
+    const fixture = loadFixture("gru_l1");
+    const e = problemsOf(() => exportTorch(modelOf(fixture.json.spec), fixture.storedWeights));
+    expect(e.problems[0]!.message).toBe(
+      "the weights have PyTorch names: they are a state_dict already",
+    );
+  });
+
   it("two state_dict modules that fit one spec module equally: an error asks for --map", () => {
     const model = modelOf(`model m {
   input x: float[T, 3]
