@@ -69,7 +69,7 @@ export async function bundleFiles(
   let weights: ReadonlyMap<string, StoredTensor>;
   if (options.weights) {
     assertWeights(model.params, options.weights, {
-      context: `the weights do not fit model '${model.name}'`,
+      context: `of model '${model.name}'`,
     });
     weights = options.weights;
   } else weights = initialWeights(model.params, seed);

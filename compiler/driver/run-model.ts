@@ -222,7 +222,7 @@ export function runReference(
   if (problems.length > 0) {
     throw new RunError(
       RUN_CODES.badWeights,
-      formatWeightProblems(problems, `the weights do not fit model '${model.name}'`),
+      formatWeightProblems(problems, `of model '${model.name}'`),
       problems.map((p) => p.message),
     );
   }
