@@ -208,7 +208,7 @@ function chain(node: CstNode, operand: (n: CstNode) => A.Expr): A.Expr {
   const operators = tokens(node.children, "operators");
   let result = operand(one(operands, "operand"));
   operators.forEach((op, i) => {
-    const right = operand(one(operands.slice(i + 1), "right operand"));
+    const right = operand(one(operands.slice(i + 1, i + 2), "right operand"));
     result = {
       kind: "binary",
       op: op.image as A.BinaryOp,

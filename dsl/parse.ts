@@ -10,6 +10,7 @@ import { EOF, Lexer, type IRecognitionException, type IToken } from "chevrotain"
 import type { Comment, Program, Span } from "./ast.ts";
 import { programFromCst } from "./cst-to-ast.ts";
 import { error, sortDiagnostics, type Diagnostic } from "./diagnostic.ts";
+import { depthDiagnostic, nestingDiagnostic } from "./nesting.ts";
 import { rnnParser } from "./parser.ts";
 import { SourceFile } from "./source.ts";
 import { describeChars, describeToken, unexpectedCharHelp } from "./syntax-messages.ts";
@@ -217,6 +218,9 @@ export function parse(input: SourceFile | string): ParseResult {
   if (lexErrors.length > 0)
     return { source, program: undefined, comments, diagnostics: sortDiagnostics(lexErrors) };
 
+  const tooDeep = nestingDiagnostic(lexed.tokens);
+  if (tooDeep) return { source, program: undefined, comments, diagnostics: [tooDeep] };
+
   const parser = rnnParser();
   parser.input = lexed.tokens;
   const cst = parser.program();
@@ -229,5 +233,8 @@ export function parse(input: SourceFile | string): ParseResult {
       diagnostics: [parseDiagnostic(first, lexed.tokens, source.text)],
     };
   }
-  return { source, program: programFromCst(cst), comments, diagnostics: [] };
+  const program = programFromCst(cst);
+  const deep = depthDiagnostic(program);
+  if (deep) return { source, program: undefined, comments, diagnostics: [deep] };
+  return { source, program, comments, diagnostics: [] };
 }

@@ -12,7 +12,7 @@ import { CODES } from "../compiler/check/codes.ts";
 
 const DIR = "test/errors";
 const UPDATE = process.env.RNNC_UPDATE_GOLDENS === "1" && !process.env.CI;
-const SYNTAX_CODES = ["RNN1001", "RNN1002", "RNN1003", "RNN1004", "RNN1005"];
+const SYNTAX_CODES = ["RNN1001", "RNN1002", "RNN1003", "RNN1004", "RNN1005", "RNN1006"];
 
 // Paths in the output are relative to the repository root, as a user would type them.
 if (!existsSync(DIR)) throw new Error(`run the tests from the repository root (no ${DIR} here)`);

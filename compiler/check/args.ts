@@ -4,6 +4,7 @@
  * unknown and duplicate options, and wrong value types read the same everywhere.
  */
 import type { Arg, Call, Expr, Ident } from "../../dsl/ast.ts";
+import { LIMITS, tooLarge } from "./limits.ts";
 import type { Reporter } from "./report.ts";
 import { didYouMean } from "./suggest.ts";
 
@@ -181,6 +182,7 @@ export function readInteger(
   what: string,
   report: Reporter,
   min = 0,
+  max: number = LIMITS.size,
 ): number | undefined {
   const value = constantNumber(expr);
   if (
@@ -196,6 +198,7 @@ export function readInteger(
   }
   if (value < min)
     return report.error("badValue", expr.span, `${what} must be at least ${min}, got ${value}`);
+  if (value > max) return tooLarge(report, expr.span, what, value, max);
   return value;
 }
 

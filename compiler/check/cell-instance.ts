@@ -8,6 +8,7 @@ import { bindArgs, readInteger, readNumber } from "./args.ts";
 import type { CheckedCell } from "./cell.ts";
 import { constDim, constValue, formatShape, substitute, type Dim } from "./dims.ts";
 import type { ParamEntry } from "./params.ts";
+import { LIMITS, tooLarge } from "./limits.ts";
 import type { Reporter } from "./report.ts";
 
 export interface CellInstance {
@@ -104,6 +105,7 @@ export function instantiateCell(
         : "feed it vectors of the size its input declares",
     );
   }
+  let tooLargeReported = false;
   const size = (d: Dim, what: string): number | undefined => {
     const v = evaluateDim(d, sizes);
     if (v === undefined || v < 1)
@@ -112,6 +114,19 @@ export function instantiateCell(
         where,
         `${what} of cell '${cell.name}' has no positive size here (${formatShape([d])})`,
       );
+    if (v > LIMITS.size) {
+      // One diagnostic per instance: the sizes beyond the limit share the call's span.
+      if (!tooLargeReported)
+        tooLarge(
+          report,
+          where,
+          `${what} of cell '${cell.name}' (${formatShape([d])})`,
+          v,
+          LIMITS.size,
+        );
+      tooLargeReported = true;
+      return undefined;
+    }
     return v;
   };
   const states = cell.states.map((s) => ({

@@ -31,6 +31,7 @@ export const CODES = {
   unknownSize: "RNN2026",
   trainingOnlyInput: "RNN2027",
   trainingInputInOutput: "RNN2028",
+  tooLarge: "RNN2029",
 } as const;
 
 export type CodeName = keyof typeof CODES;

@@ -18,6 +18,7 @@ import {
 } from "./model-types.ts";
 import { didYouMean } from "./suggest.ts";
 import { cellOption } from "./cell-option.ts";
+import { LIMITS } from "./limits.ts";
 
 export type Attention = "none" | "luong" | "bahdanau";
 export type Search =
@@ -140,9 +141,9 @@ export function decoder(
   const args = bindArgs(call, { positional: [], options }, report);
   if (!args) return undefined;
   const opt = (name: string) => args.named.get(name)?.value;
-  const int = (name: string, min: number) => {
+  const int = (name: string, min: number, max?: number) => {
     const e = opt(name);
-    return e ? readInteger(e, `'${name}'`, report, min) : undefined;
+    return e ? readInteger(e, `'${name}'`, report, min, max) : undefined;
   };
   const require = (name: string, example: string) =>
     opt(name)
@@ -204,7 +205,7 @@ export function decoder(
   const bos = featuresMode ? undefined : int("bos", 0);
   const eos = featuresMode ? undefined : int("eos", 0);
   const features = featuresMode ? int("features", 1) : undefined;
-  const maxSteps = int("max_steps", 1);
+  const maxSteps = int("max_steps", 1, LIMITS.decodeSteps);
   for (const [name, id] of [
     ["bos", bos],
     ["eos", eos],

@@ -18,7 +18,8 @@ import {
   type Tensor,
 } from "./model-types.ts";
 import { DefinitionOrder, referencedKeys, type OrderedStatement } from "./order.ts";
-import type { ParamEntry } from "./params.ts";
+import { LIMITS, tooLarge } from "./limits.ts";
+import { shapeSize, type ParamEntry } from "./params.ts";
 import type { Reporter } from "./report.ts";
 import type { DecoderInfo } from "./decode.ts";
 import { didYouMean } from "./suggest.ts";
@@ -88,7 +89,10 @@ function inputType(scope: ModelScope, d: InputDecl): Tensor | undefined {
     if (i === 0 && dim.kind === "name" && !dim.primed) {
       time = dim.name;
     } else if (dim.kind === "number" && dim.isInteger && dim.value >= 1) {
-      dims.push(dim.value);
+      if (dim.value > LIMITS.size) {
+        ok = false;
+        tooLarge(report, dim.span, "this size", dim.value, LIMITS.size);
+      } else dims.push(dim.value);
     } else {
       ok = false;
       report.error(
@@ -133,6 +137,45 @@ function topologiesOf(
     else if (sequenceInput) out.add("many-to-one");
   }
   return out;
+}
+
+/**
+ * Values and parameters within LIMITS.elements (each size is within LIMITS.size already, but
+ * their products need not be): the first value too large, then the whole parameter table.
+ */
+function checkSizes(scope: ModelScope, decl: ModelDecl): void {
+  let first: { expr: Expr; elements: number } | undefined;
+  for (const [expr, type] of scope.types) {
+    if (type.kind !== "tensor") continue;
+    const elements = shapeSize(type.dims);
+    if (elements <= LIMITS.elements) continue;
+    if (!first || expr.span.start < first.expr.span.start) first = { expr, elements };
+  }
+  if (first)
+    tooLarge(
+      scope.report,
+      first.expr.span,
+      "the number of scalars of this value per step",
+      first.elements,
+      LIMITS.elements,
+    );
+  const total = scope.params.reduce((sum, p) => sum + shapeSize(p.shape), 0);
+  if (total <= LIMITS.elements) return;
+  const largest = scope.params.reduce((a, b) => (shapeSize(b.shape) > shapeSize(a.shape) ? b : a));
+  tooLarge(
+    scope.report,
+    decl.name.span,
+    `the number of parameters of model '${decl.name.name}'`,
+    total,
+    LIMITS.elements,
+    `as float32 the weights would take ${(total / 2 ** 28).toFixed(1)} GiB, more than a device holds: use smaller sizes`,
+    [
+      {
+        message: `the largest, '${largest.name}' [${largest.shape.join(", ")}], is here`,
+        span: largest.origin,
+      },
+    ],
+  );
 }
 
 export function checkModel(
@@ -204,6 +247,7 @@ export function checkModel(
       }
     }
   });
+  checkSizes(scope, decl);
   // Which inputs runs need is only worth telling once the model is otherwise right.
   if (report.diagnostics.length === before && outputSpans.length > 0) {
     checkTrainingInputs(decl, inputs, report);

@@ -5,6 +5,7 @@
  */
 import type { Expr, Shape } from "../../dsl/ast.ts";
 import { addDims, constDim, constValue, divDim, formatDim, mulDims, type Dim } from "./dims.ts";
+import { LIMITS, tooLarge } from "./limits.ts";
 import type { Reporter } from "./report.ts";
 import { didYouMean } from "./suggest.ts";
 
@@ -33,6 +34,8 @@ export function sizeOf(expr: Expr, names: SizeNames, report: Reporter): Dim | un
           `sizes are whole numbers of at least 1, got ${expr.text}`,
         );
       }
+      if (expr.value > LIMITS.size)
+        return tooLarge(report, expr.span, "this size", expr.value, LIMITS.size);
       return constDim(expr.value);
     case "name": {
       if (expr.primed)
