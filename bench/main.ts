@@ -11,25 +11,29 @@ import { writeReport } from "./report.ts";
 import { ORT_SYSTEMS } from "./systems/ort.ts";
 import { RNNC_SYSTEMS } from "./systems/rnnc.ts";
 import { TFJS_SYSTEMS } from "./systems/tfjs.ts";
-import { torchSystem } from "./systems/torch.ts";
+import { TORCH_SYSTEM } from "./systems/torch.ts";
 import type { BenchContext, Prepared, System, Values } from "./systems/types.ts";
 import { inputsOf, rnncWeights, torchWeights, WORKLOADS, type Workload } from "./workloads.ts";
-
-let protocol: MeasureOptions = { runs: 10, warmup: 2, capSeconds: 60, minRuns: 3 };
 
 export const SYSTEMS: readonly System[] = [
   ...RNNC_SYSTEMS,
   ...ORT_SYSTEMS,
   ...TFJS_SYSTEMS,
-  torchSystem(() => ({
-    runs: protocol.runs,
-    warmup: protocol.warmup,
-    cap: protocol.capSeconds,
-    min_runs: protocol.minRuns,
-  })),
+  TORCH_SYSTEM,
 ];
 
+/** A streaming step takes microseconds: ten times the runs (and warm-up) of the others. */
+export function protocolOf(w: Workload, args: MeasureOptions): MeasureOptions {
+  if (w.mode !== "stream") return args;
+  return { ...args, runs: args.runs * 10, warmup: args.warmup * 10, minRuns: args.minRuns * 10 };
+}
+
 export interface BenchArgs extends MeasureOptions {
+  /**
+   * A peer whose throughput on the earlier workloads predicts more than this many seconds
+   * per run of a workload is skipped there (rnnc systems never are).
+   */
+  readonly maxRunSeconds: number;
   readonly workloads: readonly Workload[];
   readonly systems: readonly System[];
   readonly out: string;
@@ -57,7 +61,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     const [key, inline] = arg.slice(2).split("=", 2) as [string, string | undefined];
     named.set(key, inline ?? argv[++i] ?? "");
   }
-  const known = ["workloads", "systems", "runs", "warmup", "cap", "min-runs", "out"];
+  const known = ["workloads", "systems", "runs", "warmup", "cap", "min-runs", "max-run", "out"];
   for (const key of named.keys())
     if (!known.includes(key))
       throw new Error(`unknown option --${key} (known: --${known.join(", --")})`);
@@ -75,6 +79,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     warmup: num("warmup", 2),
     capSeconds: num("cap", 60),
     minRuns: Math.min(runs, num("min-runs", 3)),
+    maxRunSeconds: num("max-run", 180),
     out: named.get("out") ?? "bench/RESULTS.md",
   };
 }
@@ -123,7 +128,9 @@ async function runCell(
   }
   if (typeof prepared === "string") return { ...base, skipped: prepared };
   try {
+    const c0 = performance.now();
     const got = await prepared.check();
+    const checkMs = performance.now() - c0;
     const setupMs = performance.now() - t0;
     let diff: Difference | undefined;
     let bad = false;
@@ -134,7 +141,7 @@ async function runCell(
       diff = difference(reference.values, got);
       bad = mismatch(reference.values, diff);
     }
-    const timing = prepared.timing ?? (await measure(() => prepared.run(), args));
+    const timing = prepared.timing ?? (await measure(() => prepared.run(), ctx.protocol, checkMs));
     return {
       ...base,
       stats: stats(timing.times),
@@ -159,6 +166,26 @@ async function runCell(
   }
 }
 
+/**
+ * Seconds per run of `w` that a peer's best GFLOP/s on the recurrent workloads measured so far
+ * predicts (optimistic: its best), or undefined for rnnc and for the first workloads.
+ */
+function estimatedSeconds(
+  system: System,
+  w: Workload,
+  results: readonly CellResult[],
+): number | undefined {
+  if (system.id.startsWith("rnnc")) return undefined;
+  let best = 0;
+  for (const r of results) {
+    const done = WORKLOADS.find((x) => x.id === r.workload)!;
+    if (r.system !== system.id || !r.stats || done.arch.kind === "gemm" || done.mode === "stream")
+      continue;
+    best = Math.max(best, done.flops / r.stats.median / 1e6);
+  }
+  return best > 0 ? w.flops / best / 1e9 : undefined;
+}
+
 function describe(r: CellResult, w: Workload): string {
   if (r.skipped) return `skipped: ${r.skipped}`;
   const scale = w.unit === "µs" ? 1000 : 1;
@@ -171,14 +198,13 @@ function describe(r: CellResult, w: Workload): string {
 }
 
 export async function runBench(args: BenchArgs): Promise<number> {
-  protocol = args;
   const gpu = await sharedGpu();
   const device = typeof gpu === "string" ? undefined : gpu.device;
   if (typeof gpu === "string") log(`note: no WebGPU: ${gpu}`);
   const results: CellResult[] = [];
   const started = new Date();
   for (const w of args.workloads) {
-    log(`${w.id} ${w.title}: ${(w.flops / 1e9).toFixed(3)} GFLOP per run`);
+    log(`${w.id} ${w.title}: ${(w.flops / 1e9).toPrecision(3)} GFLOP per run`);
     const weights = rnncWeights(w);
     const ctx: BenchContext = {
       workload: w,
@@ -186,10 +212,19 @@ export async function runBench(args: BenchArgs): Promise<number> {
       weights,
       torch: torchWeights(w, weights),
       device,
+      protocol: protocolOf(w, args),
     };
     const reference: { values?: Values; system?: string } = {};
     for (const system of args.systems) {
-      const r = await runCell(system, ctx, args, reference);
+      const estimate = estimatedSeconds(system, w, results);
+      const r =
+        estimate !== undefined && estimate > args.maxRunSeconds
+          ? {
+              workload: w.id,
+              system: system.id,
+              skipped: `its throughput on the workloads before predicts ~${Math.round(estimate)} s per run (over --max-run ${args.maxRunSeconds})`,
+            }
+          : await runCell(system, ctx, args, reference);
       results.push(r);
       log(`  ${system.label.padEnd(26)} ${describe(r, w)}`);
     }

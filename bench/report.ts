@@ -51,9 +51,9 @@ export function writeReport(input: ReportInput): { markdown: string; json: unkno
     `Written by \`npm run bench\` (scripts/bench.ts) on ${input.started.toISOString().slice(0, 16).replace("T", " ")} UTC in ${minutes} min, at commit ${machine.commit}; ` +
       "docs/benchmarks.md explains the workloads, systems and method. Every number below comes from this one run.",
     "",
-    `Command: \`npm run bench -- --workloads ${workloads.map((w) => w.id).join(",")} --systems ${systems.map((s) => s.id).join(",")} --runs ${args.runs} --warmup ${args.warmup} --cap ${args.capSeconds} --min-runs ${args.minRuns}\``,
+    `Command: \`npm run bench -- --workloads ${workloads.map((w) => w.id).join(",")} --systems ${systems.map((s) => s.id).join(",")} --runs ${args.runs} --warmup ${args.warmup} --cap ${args.capSeconds} --min-runs ${args.minRuns} --max-run ${args.maxRunSeconds}\``,
     "",
-    `Protocol: ${args.warmup} warm-up run(s) after the correctness check, then ${args.runs} timed runs, or fewer (at least ${args.minRuns}) when a cell's timed runs pass ${args.capSeconds} s; median [min–max]. ` +
+    `Protocol: ${args.warmup} warm-up run(s) after the correctness check, then ${args.runs} timed runs (W4: ${args.runs * 10} steps), or fewer (at least ${args.minRuns}; 1 when one run outlasts the cap) when a cell's timed runs pass ${args.capSeconds} s; median [min–max]. ` +
       "A run includes uploading the inputs and reading the outputs back to the host. Times in ms (W4: µs per step).",
     "",
     "## Machine",

@@ -49,7 +49,14 @@ export interface Seq2SeqArch {
   readonly eos: number;
 }
 
-export type Arch = EncoderArch | Seq2SeqArch;
+/** The GEMM probe: y = x·Wᵀ over every step (nn.Linear without bias), no recurrence. */
+export interface GemmArch {
+  readonly kind: "gemm";
+  readonly input: number;
+  readonly output: number;
+}
+
+export type Arch = EncoderArch | Seq2SeqArch | GemmArch;
 
 /** What is timed: a forward pass, one streaming step, a training step, or a greedy decode. */
 export type Mode = "forward" | "stream" | "train" | "decode";
@@ -142,6 +149,19 @@ const W8_ARCH: Seq2SeqArch = {
 };
 
 export const WORKLOADS: readonly Workload[] = [
+  {
+    id: "GEMM",
+    title: "matrix product [1024, 1024] × [1024, 1024] (B8 T128 steps × Linear(1024→1024))",
+    spec: "gemm.rnn",
+    mode: "forward",
+    arch: { kind: "gemm", input: 1024, output: 1024 },
+    batch: 8,
+    steps: 128,
+    inputName: "x",
+    timeAxis: "T",
+    flops: 2 * 8 * 128 * 1024 * 1024,
+    unit: "ms",
+  },
   encoder(
     "W1",
     "LSTM in10 h128 2 layers B32 T100 + Linear(128→5)",
@@ -266,7 +286,13 @@ export function inputsOf(w: Workload): Record<string, HostInput> {
   const random = stream(12345);
   const out: Record<string, HostInput> = {};
   const { batch, steps } = w;
-  if (w.arch.kind === "seq2seq" || w.arch.embedding) {
+  if (w.arch.kind === "gemm") {
+    const n = batch * steps * w.arch.input;
+    out[w.inputName] = {
+      shape: [batch, steps, w.arch.input],
+      data: Float32Array.from({ length: n }, random),
+    };
+  } else if (w.arch.kind === "seq2seq" || w.arch.embedding) {
     const vocab = w.arch.kind === "seq2seq" ? w.arch.vocab : w.arch.embedding!.vocab;
     const n = batch * steps;
     out[w.inputName] = {
@@ -325,6 +351,7 @@ function stack(p: Map<string, Float32Array>, names: readonly string[]): Float32A
  * - encoder workloads: `emb.weight`, `rnn.{weight,bias}_{ih,hh}_l{k}[_reverse]` (nn.LSTM /
  *   nn.GRU, gate row blocks i,f,g,o / r,z,n), `head.{weight,bias}`; the layer-norm LSTM's
  *   `cell.wx` [4H, I], `cell.wh.{weight,bias}`, `cell.ln_{x,h,c}.{weight,bias}`;
+ * - GEMM: `lin.weight` (nn.Linear without bias);
  * - W8: `enc_emb.weight`, `enc.*_l0` (nn.LSTM), `dec_emb.weight`, `dec.{weight,bias}_{ih,hh}`
  *   (nn.LSTMCell), `out.{weight,bias}`.
  */
@@ -354,7 +381,9 @@ export function torchWeights(w: Workload, p: Map<string, Float32Array>): Map<str
     return out;
   }
   const modules: TorchModule[] = [];
-  if (a.kind === "encoder") {
+  if (a.kind === "gemm") {
+    modules.push({ module: "Linear", prefix: "y", torch_prefix: "lin.", bias: false });
+  } else if (a.kind === "encoder") {
     modules.push({
       module: a.cell === "gru" ? "GRU" : "LSTM",
       prefix: "enc",

@@ -286,12 +286,29 @@ function seq2seqModel(w: Workload, a: Seq2SeqArch, dict: Dict): Uint8Array {
   });
 }
 
+function gemmModel(w: Workload, dict: Dict): Uint8Array {
+  const g = new GraphBuilder();
+  const wt = get(dict, "lin.weight");
+  const [N, K] = wt.shape as [number, number];
+  const y = g.op("MatMul", ["x", g.constant("lin.weight.T", [K, N], transpose(wt.data, N, K))]);
+  g.output(y, "out");
+  return encodeModel({
+    name: w.id,
+    nodes: g.nodes,
+    initializers: g.initializers,
+    inputs: [{ name: "x", type: DT.float, dims: ["B", "T", K] }],
+    outputs: [{ name: "out", type: DT.float, dims: ["B", "T", N] }],
+    opset: OPSET,
+  });
+}
+
 /** The ONNX model of a workload (forward, stream step, or decode), or why there is none. */
 export function onnxModel(w: Workload, dict: Dict): Uint8Array | string {
   const a = w.arch;
   if (w.mode === "train")
     return "onnxruntime-node/-web run inference only (training needs onnxruntime-training artifacts)";
   if (a.kind === "seq2seq") return seq2seqModel(w, a, dict);
+  if (a.kind === "gemm") return gemmModel(w, dict);
   if (a.cell === "layernorm_lstm") return layerNormLstmModel(w, a, dict);
   return encoderModel(w, a, dict);
 }

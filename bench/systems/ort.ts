@@ -68,6 +68,7 @@ async function prepare(ctx: BenchContext, flavour: Flavour): Promise<Prepared | 
   const options: Ort.InferenceSession.SessionOptions = {
     executionProviders: [flavour === "web-webgpu" ? "webgpu" : flavour === "node" ? "cpu" : "wasm"],
     graphOptimizationLevel: "all",
+    logSeverityLevel: 3, // errors only: node placement notes would interleave with the results
   };
   if (flavour === "web-webgpu" && stream) {
     // The recurrent state stays on the device between steps, as rnnc's stream keeps it.

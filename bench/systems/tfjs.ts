@@ -257,7 +257,11 @@ async function prepare(ctx: BenchContext, backend: Backend): Promise<Prepared | 
     const run = () =>
       read(
         tf.tidy(() =>
-          a.kind === "seq2seq" ? seq2seqForward(weights, a, x) : encoderForward(weights, a, x).out,
+          a.kind === "gemm"
+            ? projection(x, w(weights, "lin.weight"))
+            : a.kind === "seq2seq"
+              ? seq2seqForward(weights, a, x)
+              : encoderForward(weights, a, x).out,
         ),
       );
     return { check: run, run, dispose: release, note };

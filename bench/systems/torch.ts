@@ -73,54 +73,55 @@ interface Answer {
   readonly capped?: boolean;
 }
 
-export function torchSystem(
-  protocol: () => { runs: number; warmup: number; cap: number; min_runs: number },
-): System {
-  return {
-    id: "pytorch",
-    label: "PyTorch (CPU)",
-    async prepare(ctx: BenchContext): Promise<Prepared | string> {
-      const py = findPython();
-      if (!py) return "no python3 with torch and numpy here (set RNNC_BENCH_PYTHON)";
-      const dir = mkdtempSync(join(tmpdir(), "rnnc-bench-torch-"));
-      try {
-        const weights = pack(ctx.torch);
-        const inputs = pack(Object.entries(ctx.inputs));
-        writeFileSync(join(dir, "weights.bin"), weights.bytes);
-        writeFileSync(join(dir, "inputs.bin"), inputs.bytes);
-        writeFileSync(
-          join(dir, "job.json"),
-          JSON.stringify({
-            workload: ctx.workload,
-            protocol: protocol(),
-            weights: weights.index,
-            inputs: inputs.index,
-          }),
-        );
-        const result = spawnSync(py.python, [SCRIPT, dir], {
-          encoding: "utf8",
-          env: { ...process.env, OMP_WAIT_POLICY: "PASSIVE" },
-          maxBuffer: 64 * 2 ** 20,
-        });
-        if (result.status !== 0)
-          return `failed: ${(result.stderr || result.error?.message || "").trim().split("\n").at(-1)}`;
-        const answer = JSON.parse(result.stdout) as Answer;
-        if (answer.skipped) return answer.skipped;
-        const check =
-          answer.dtype === "int32"
-            ? Int32Array.from(answer.check!)
-            : Float32Array.from(answer.check!);
-        return {
-          check: async () => check,
-          run: async () => {
-            throw new Error("internal: PyTorch times itself");
+export const TORCH_SYSTEM: System = {
+  id: "pytorch",
+  label: "PyTorch (CPU)",
+  async prepare(ctx: BenchContext): Promise<Prepared | string> {
+    const py = findPython();
+    if (!py) return "no python3 with torch and numpy here (set RNNC_BENCH_PYTHON)";
+    const dir = mkdtempSync(join(tmpdir(), "rnnc-bench-torch-"));
+    try {
+      const weights = pack(ctx.torch);
+      const inputs = pack(Object.entries(ctx.inputs));
+      writeFileSync(join(dir, "weights.bin"), weights.bytes);
+      writeFileSync(join(dir, "inputs.bin"), inputs.bytes);
+      writeFileSync(
+        join(dir, "job.json"),
+        JSON.stringify({
+          workload: ctx.workload,
+          protocol: {
+            runs: ctx.protocol.runs,
+            warmup: ctx.protocol.warmup,
+            cap: ctx.protocol.capSeconds,
+            min_runs: ctx.protocol.minRuns,
           },
-          timing: { times: answer.times!, warmup: answer.warmup!, capped: answer.capped! },
-          note: `torch ${py.version}, ${answer.note}`,
-        };
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  };
-}
+          weights: weights.index,
+          inputs: inputs.index,
+        }),
+      );
+      const result = spawnSync(py.python, [SCRIPT, dir], {
+        encoding: "utf8",
+        env: { ...process.env, OMP_WAIT_POLICY: "PASSIVE" },
+        maxBuffer: 64 * 2 ** 20,
+      });
+      if (result.status !== 0)
+        return `failed: ${(result.stderr || result.error?.message || "").trim().split("\n").at(-1)}`;
+      const answer = JSON.parse(result.stdout) as Answer;
+      if (answer.skipped) return answer.skipped;
+      const check =
+        answer.dtype === "int32"
+          ? Int32Array.from(answer.check!)
+          : Float32Array.from(answer.check!);
+      return {
+        check: async () => check,
+        run: async () => {
+          throw new Error("internal: PyTorch times itself");
+        },
+        timing: { times: answer.times!, warmup: answer.warmup!, capped: answer.capped! },
+        note: `torch ${py.version}, ${answer.note}`,
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};

@@ -1,5 +1,5 @@
 /** What every benchmarked system provides for one workload. */
-import type { Timing } from "../measure.ts";
+import type { MeasureOptions, Timing } from "../measure.ts";
 import type { TorchTensor, HostInput, Workload } from "../workloads.ts";
 
 export type Values = Float32Array | Float64Array | Int32Array | readonly number[];
@@ -29,6 +29,8 @@ export interface BenchContext {
   readonly torch: ReadonlyMap<string, TorchTensor>;
   /** The WebGPU device every WebGPU system shares (undefined: no adapter). */
   readonly device: GPUDevice | undefined;
+  /** The timing protocol of this workload's cells. */
+  readonly protocol: MeasureOptions;
 }
 
 export interface System {
