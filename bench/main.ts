@@ -2,7 +2,7 @@
  * The suite's driver: parses the command line, prepares each (workload, system) cell, checks
  * its output against rnnc's, times it, and writes the report (bench/report.ts).
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { difference, type Difference } from "./compare.ts";
 import { sharedGpu } from "./gpu.ts";
 import { machineInfo } from "./machine.ts";
@@ -37,6 +37,8 @@ export interface BenchArgs extends MeasureOptions {
   readonly workloads: readonly Workload[];
   readonly systems: readonly System[];
   readonly out: string;
+  /** Rewrite the report from this results.json instead of running anything. */
+  readonly fromJson?: string;
 }
 
 function list<T extends { id: string }>(
@@ -61,7 +63,17 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     const [key, inline] = arg.slice(2).split("=", 2) as [string, string | undefined];
     named.set(key, inline ?? argv[++i] ?? "");
   }
-  const known = ["workloads", "systems", "runs", "warmup", "cap", "min-runs", "max-run", "out"];
+  const known = [
+    "workloads",
+    "systems",
+    "runs",
+    "warmup",
+    "cap",
+    "min-runs",
+    "max-run",
+    "out",
+    "from-json",
+  ];
   for (const key of named.keys())
     if (!known.includes(key))
       throw new Error(`unknown option --${key} (known: --${known.join(", --")})`);
@@ -81,6 +93,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     minRuns: Math.min(runs, num("min-runs", 3)),
     maxRunSeconds: num("max-run", 180),
     out: named.get("out") ?? "bench/RESULTS.md",
+    fromJson: named.get("from-json"),
   };
 }
 
@@ -197,7 +210,38 @@ function describe(r: CellResult, w: Workload): string {
   return `${fmt(s.median)} ${w.unit} [${fmt(s.min)}–${fmt(s.max)}] x${s.runs}${r.capped ? " (capped)" : ""}${diff}`;
 }
 
+/** The report of an earlier run, written again (after a change to the report's format). */
+function rewrite(args: BenchArgs, path: string): number {
+  const saved = JSON.parse(readFileSync(path, "utf8"));
+  const ids = new Set<string>(saved.workloads.map((w: { id: string }) => w.id));
+  const systemIds: string[] = saved.systems ?? [
+    ...new Set(saved.results.map((r: CellResult) => r.system)),
+  ];
+  const p = saved.protocol;
+  const again: BenchArgs = {
+    ...args,
+    workloads: WORKLOADS.filter((w) => ids.has(w.id)),
+    systems: systemIds.map((id) => SYSTEMS.find((s) => s.id === id)!),
+    runs: p.runs,
+    warmup: p.warmup,
+    capSeconds: p.capSeconds,
+    minRuns: p.minRuns,
+    maxRunSeconds: p.maxRunSeconds ?? 180,
+  };
+  const report = writeReport({
+    args: again,
+    results: saved.results,
+    machine: saved.machine,
+    started: new Date(saved.started),
+    finished: new Date(saved.finished),
+  });
+  writeFileSync(args.out, report.markdown);
+  log(`wrote ${args.out} from ${path}`);
+  return 0;
+}
+
 export async function runBench(args: BenchArgs): Promise<number> {
+  if (args.fromJson) return rewrite(args, args.fromJson);
   const gpu = await sharedGpu();
   const device = typeof gpu === "string" ? undefined : gpu.device;
   if (typeof gpu === "string") log(`note: no WebGPU: ${gpu}`);

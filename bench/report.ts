@@ -35,6 +35,91 @@ function escape(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
+/** The issue-7 targets, each measured in this run: met, missed, or not measured. */
+function targets(input: ReportInput): string[] {
+  const { results } = input;
+  const median = (w: string, s: string) =>
+    results.find((r) => r.workload === w && r.system === s)?.stats?.median;
+  const rows: string[] = [];
+  const verdict = (ok: boolean | undefined) =>
+    ok === undefined ? "not measured" : ok ? "met" : "**missed**";
+  const speedup = (w: string, peer: string, rnnc: string, want: number, what: string) => {
+    const [p, r] = [median(w, peer), median(w, rnnc)];
+    const got = p !== undefined && r !== undefined ? p / r : undefined;
+    rows.push(
+      `| ${what} | ${got === undefined ? "—" : `${got >= 10 ? got.toFixed(0) : got.toFixed(2)}×`} | ${want === 1 ? "rnnc faster (> 1×)" : want < 1 ? `within ${1 / want}× (> ${want}×)` : `≥ ${want}×`} | ${verdict(got === undefined ? undefined : got > want || (want === 1 && got > 1))} |`,
+    );
+  };
+  for (const w of ["W1", "W2", "W3", "W6", "W4"]) {
+    speedup(w, "ort-web-webgpu", "rnnc-webgpu", 10, `${w}: ORT web WebGPU / rnnc WebGPU`);
+    speedup(w, "tfjs-webgpu", "rnnc-webgpu", 10, `${w}: tfjs WebGPU / rnnc WebGPU`);
+  }
+  speedup("W1", "ort-web-wasm", "rnnc-cpu", 1, "W1: ORT web wasm / rnnc CPU");
+  speedup("W4", "ort-web-wasm", "rnnc-cpu", 1, "W4: ORT web wasm / rnnc CPU");
+  speedup("W1", "ort-node", "rnnc-cpu", 0.5, "W1: ORT node / rnnc CPU");
+  for (const peer of ["tfjs-cpu", "tfjs-wasm", "tfjs-webgpu"]) {
+    const best = ["rnnc-cpu", "rnnc-webgpu"]
+      .map((s) => median("W5", s))
+      .filter((x): x is number => x !== undefined);
+    const p = median("W5", peer);
+    const got = p !== undefined && best.length ? p / Math.min(...best) : undefined;
+    rows.push(
+      `| W5: ${peer} / rnnc (faster backend) | ${got === undefined ? "—" : `${got.toFixed(1)}×`} | ≥ 10× | ${verdict(got === undefined ? undefined : got >= 10)} |`,
+    );
+  }
+  speedup("W5", "pytorch", "rnnc-cpu", 1, "W5: PyTorch / rnnc CPU");
+  const gemm = WORKLOADS.find((w) => w.id === "GEMM")!;
+  const gpuGemm = ["rnnc-webgpu", "ort-web-webgpu", "tfjs-webgpu"]
+    .map((s) => median("GEMM", s))
+    .filter((x): x is number => x !== undefined);
+  const rnncGemm = median("GEMM", "rnnc-webgpu");
+  if (gpuGemm.length > 0 && rnncGemm !== undefined) {
+    const best = gemm.flops / Math.min(...gpuGemm) / 1e6;
+    const own = gemm.flops / rnncGemm / 1e6;
+    rows.push(
+      `| GEMM: rnnc WebGPU's matmul / the best on the adapter (${best.toFixed(1)} GFLOP/s) | ${((100 * own) / best).toFixed(0)}% | ≥ 50% | ${verdict(own >= best / 2)} |`,
+    );
+    for (const id of ["W1", "W3", "W6"]) {
+      const w = WORKLOADS.find((x) => x.id === id)!;
+      const m = median(id, "rnnc-webgpu");
+      if (m === undefined) continue;
+      const g = w.flops / m / 1e6;
+      rows.push(
+        `| ${id}: rnnc WebGPU's ${g.toFixed(2)} GFLOP/s / the best matmul on the adapter | ${((100 * g) / best).toFixed(0)}% | ≥ 50% | ${verdict(g >= best / 2)} |`,
+      );
+    }
+  }
+  return [
+    "",
+    "## Issue 7's targets in this run",
+    "",
+    "Ratios of medians (peer / rnnc: above 1×, rnnc is faster). The best matmul on the adapter is the fastest WebGPU system on the GEMM workload.",
+    "",
+    "| target | got | wanted | |",
+    "|---|---|---|---|",
+    ...rows,
+  ];
+}
+
+/** What a reader needs to know about this run's cells. */
+function notes(input: ReportInput): string[] {
+  const out: string[] = [];
+  const torch = input.results.find((r) => r.system === "pytorch" && r.note)?.note ?? "";
+  if (/\/blas\/libblas\.so/.test(torch))
+    out.push(
+      "- PyTorch ran on the reference BLAS (Debian's torch uses the system's `libblas.so.3`; no optimised BLAS such as `libopenblas0-pthread` is installed here): its matrix products reach a few GFLOP/s, so its times are far from what PyTorch does with OpenBLAS or MKL.",
+    );
+  if (input.machine.adapter?.isFallbackAdapter)
+    out.push(
+      "- The WebGPU adapter is a software one: WebGPU times are CPU times of lavapipe's threads, and WebGPU systems compete for the same cores as the CPU systems would (cells run one at a time).",
+    );
+  if (input.args.workloads.some((w) => w.id === "W7"))
+    out.push(
+      "- W7's |diff| (~1e-4 for every system, rnnc's CPU backend included) is float32 rounding amplified by the layer norms over 100 steps: PyTorch float32 and float64 differ by 1.4e-4 on the same model.",
+    );
+  return out.length > 0 ? ["", "## Notes", "", ...out] : [];
+}
+
 export function writeReport(input: ReportInput): { markdown: string; json: unknown } {
   const { args, results, machine } = input;
   const systems = args.systems;
@@ -127,6 +212,7 @@ export function writeReport(input: ReportInput): { markdown: string; json: unkno
       );
     }
   }
+  push(...targets(input), ...notes(input));
   push(
     "",
     "## FLOP counts",
@@ -143,7 +229,9 @@ export function writeReport(input: ReportInput): { markdown: string; json: unkno
   const json = {
     started: input.started.toISOString(),
     finished: input.finished.toISOString(),
+    systems: systems.map((s) => s.id),
     protocol: {
+      maxRunSeconds: args.maxRunSeconds,
       runs: args.runs,
       warmup: args.warmup,
       capSeconds: args.capSeconds,
