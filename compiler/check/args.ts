@@ -185,6 +185,7 @@ export function readInteger(
   max: number = LIMITS.size,
 ): number | undefined {
   const value = constantNumber(expr);
+  if (value === Infinity) return tooLarge(report, expr.span, what, value, max);
   if (
     value === undefined ||
     !Number.isInteger(value) ||

@@ -21,16 +21,19 @@ function editDistance(a: string, b: string): number {
 }
 
 export function closest(name: string, candidates: Iterable<string>): string | undefined {
+  const limit = Math.max(1, Math.floor(name.length / 3));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of [...new Set(candidates)].sort()) {
+    // The distance is at least the difference in length: skip what cannot be close (and the
+    // quadratic table of a name thousands of characters long).
+    if (Math.abs(candidate.length - name.length) > limit) continue;
     const d = editDistance(name, candidate);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;
     }
   }
-  const limit = Math.max(1, Math.floor(name.length / 3));
   return bestDistance <= limit ? best : undefined;
 }
 
