@@ -19,6 +19,7 @@ import {
   parameterCount,
   trainBackend,
   uniformStream,
+  writeAndCheckBundle,
   type TrainBackend,
 } from "../shared/harness.ts";
 import { markdownTable } from "../shared/metrics.ts";
@@ -57,6 +58,8 @@ export interface AddingOptions {
   readonly lr: number;
   readonly backend: TrainBackend;
   readonly models: readonly string[];
+  /** Where the trained bundles go (one folder per cell; default examples/adding/bundle). */
+  readonly bundle?: string;
   /** Held-out sequences (evaluated 100 at a time). */
   readonly testSize?: number;
   readonly log?: (line: string) => void;
@@ -67,6 +70,8 @@ export interface AddingResult {
   readonly testMse: number;
   readonly params: number;
   readonly seconds: number;
+  /** |bundle − in-process| on a few held-out sequences (the bundle loaded with only runtime/). */
+  readonly bundleDifference: number;
 }
 
 export async function runAdding(options: AddingOptions): Promise<AddingResult[]> {
@@ -98,7 +103,28 @@ export async function runAdding(options: AddingOptions): Promise<AddingResult[]>
     let testMse = 0;
     for (const part of testSet) testMse += (await trainer.evaluateAsync(part)) / testSet.length;
     release();
-    results.push({ cell, testMse, params: parameterCount(model), seconds });
+    // The trained bundle, loaded with only runtime/, predicts what training ended with.
+    const sample = testSet[0]!.inputs.get("x")!;
+    const check = await writeAndCheckBundle(model, {
+      dir: `${options.bundle ?? "examples/adding/bundle"}/${cell}`,
+      source: "examples/adding/adding.rnn",
+      weights: trainer.weights(),
+      limits: { batch: 4, steps: { T: options.steps } },
+      sample: {
+        x: {
+          shape: [4, options.steps, 2],
+          data: Float32Array.from(sample.data).slice(0, 4 * options.steps * 2),
+        },
+      },
+    });
+    check.model.destroy();
+    results.push({
+      cell,
+      testMse,
+      params: parameterCount(model),
+      seconds,
+      bundleDifference: check.difference,
+    });
   }
   return results;
 }
@@ -130,13 +156,14 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   );
   console.log(
     markdownTable(
-      ["cell", "test MSE", "params", "updates", "time"],
+      ["cell", "test MSE", "params", "updates", "time", "bundle diff"],
       results.map((r) => [
         r.cell,
         r.testMse.toFixed(4),
         String(r.params),
         String(options.updates),
         `${r.seconds.toFixed(0)} s`,
+        r.bundleDifference.toExponential(1),
       ]),
     ),
   );

@@ -1,10 +1,16 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { addingBatch, runAdding } from "../../examples/adding/train.ts";
 import { uniformStream } from "../../examples/shared/harness.ts";
 
 // A short version of examples/adding: a few updates of each cell on short sequences. It
 // checks the pipeline end to end, not the metric.
 describe("examples/adding", () => {
+  const dir = mkdtempSync(join(tmpdir(), "rnnc-adding-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
   it("marks two steps, one in each half, and sums their values", () => {
     const batch = addingBatch(4, 10, uniformStream(3));
     const x = batch.inputs.get("x")!.data;
@@ -29,12 +35,14 @@ describe("examples/adding", () => {
       backend: "cpu",
       models: ["lstm", "gru", "rnn"],
       testSize: 100,
+      bundle: dir,
       log: () => {},
     });
     expect(results.map((r) => r.cell)).toEqual(["lstm", "gru", "rnn"]);
     for (const r of results) {
       expect(Number.isFinite(r.testMse)).toBe(true);
       expect(r.params).toBeGreaterThan(0);
+      expect(r.bundleDifference).toBeLessThan(1e-5);
     }
   });
 });
