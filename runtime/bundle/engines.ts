@@ -9,11 +9,12 @@ import { CpuPlanExecutor } from "../cpu/executor.ts";
 import type { LoadedGraph } from "../ir/serialise.ts";
 import { evaluate } from "../reference/interpreter.ts";
 import { fromStored } from "../reference/stored.ts";
-import { tensor, type Tensor } from "../reference/tensor.ts";
+import { InterpreterError, tensor, type Tensor } from "../reference/tensor.ts";
 import { PlanExecutor } from "../webgpu/executor.ts";
 import type { HostArray } from "../webgpu/plan-io.ts";
 import type { Plan } from "../webgpu/plan.ts";
 import type { Tensor as StoredTensor } from "../weights/safetensors.ts";
+import { BUNDLE_CODES, BundleError } from "./errors.ts";
 
 export type BackendName = "webgpu" | "cpu" | "reference";
 
@@ -67,10 +68,15 @@ export function cpuEngine(
   return executor;
 }
 
+/**
+ * The reference engine. Its inputs were admitted against the manifest, which the graph agrees
+ * with (load.ts), so a graph that fails to evaluate is a broken file: RNN4504 naming `path`.
+ */
 export function referenceEngine(
   graph: LoadedGraph,
   weights: ReadonlyMap<string, StoredTensor>,
   carry: Carry = {},
+  path = "graph.json",
 ): Engine {
   const params: Record<string, Tensor> = {};
   for (const name of graph.params.keys()) params[name] = fromStored(weights.get(name)!);
@@ -94,6 +100,13 @@ export function referenceEngine(
         carried = Object.fromEntries(Object.entries(carry).map(([i, o]) => [i, out[o]!]));
         return Promise.resolve(out as Record<string, EngineOutput>);
       } catch (e) {
+        if (e instanceof InterpreterError)
+          return Promise.reject(
+            new BundleError(
+              BUNDLE_CODES.corruptFile,
+              `${path}: the graph does not evaluate (${e.message})`,
+            ),
+          );
         return Promise.reject(e as Error);
       }
     },

@@ -42,9 +42,36 @@ function typeOf(spec: TensorSpec, withTime: boolean): InputType {
   return { dtype: spec.dtype, time: withTime ? spec.time : undefined, dims };
 }
 
+const ARRAYS = [Float32Array, Float64Array, Int32Array];
+
+/** `{data, shape}`: data a typed array or an array of numbers, shape whole numbers. */
+function flatParts(spec: TensorSpec, value: { data: unknown; shape: unknown }) {
+  const { data, shape } = value;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 1))
+    fail(
+      BUNDLE_CODES.wrongShape,
+      `input '${spec.name}': shape must be a list of whole numbers of at least 1, got ${JSON.stringify(shape)?.slice(0, 60)}`,
+    );
+  if (!ARRAYS.some((A) => data instanceof A) && !Array.isArray(data))
+    fail(
+      BUNDLE_CODES.wrongDtype,
+      `input '${spec.name}': data must be a Float32Array, Int32Array, Float64Array or an array of numbers`,
+    );
+  const values = data as Float32Array | Float64Array | Int32Array | readonly unknown[];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== "number" || !Number.isFinite(v))
+      fail(
+        BUNDLE_CODES.wrongDtype,
+        `input '${spec.name}': value ${i} is ${typeof v === "number" ? v : JSON.stringify(v)?.slice(0, 30)}, not a finite number`,
+      );
+  }
+  return { data: values as Float32Array | Float64Array | Int32Array | readonly number[], shape };
+}
+
 function flat(spec: TensorSpec, type: InputType, value: InputValue) {
   if (typeof value === "object" && value !== null && "data" in value && "shape" in value) {
-    const { data, shape } = value;
+    const { data, shape } = flatParts(spec, value);
     if (spec.dtype === "int" && (data instanceof Float32Array || data instanceof Float64Array))
       fail(
         BUNDLE_CODES.wrongDtype,
@@ -81,6 +108,31 @@ function flat(spec: TensorSpec, type: InputType, value: InputValue) {
 }
 
 /**
+ * Nested sequences beyond the limits are refused before they are flattened: padding ragged
+ * ones would allocate batch × longest × width values first.
+ */
+function withinLimits(
+  spec: TensorSpec,
+  type: InputType,
+  value: readonly unknown[],
+  limits: Limits,
+) {
+  if (value.length > limits.batch)
+    fail(
+      BUNDLE_CODES.beyondLimit,
+      `input '${spec.name}': batch ${value.length} is beyond the bundle's limit of ${limits.batch} sequences (compile with a larger --batch)`,
+    );
+  const limit = type.time === undefined ? undefined : limits.steps[type.time];
+  if (limit === undefined) return;
+  for (const seq of value)
+    if (Array.isArray(seq) && seq.length > limit)
+      fail(
+        BUNDLE_CODES.beyondLimit,
+        `input '${spec.name}': ${seq.length} steps is beyond the bundle's limit of ${limit} along ${type.time} (compile with --steps ${type.time}=${seq.length})`,
+      );
+}
+
+/**
  * Checks `inputs` against `specs` and pads them to `limits`. `perStep` drops the time axis
  * (a stream's step takes [B, ...] for a [B, T, ...] input).
  */
@@ -106,6 +158,7 @@ export function admitFeeds(
     const value = Object.hasOwn(inputs, spec.name) ? inputs[spec.name] : undefined;
     if (value === undefined)
       fail(BUNDLE_CODES.missingInput, `input '${spec.name}': missing (expected ${typeText(type)})`);
+    if (Array.isArray(value)) withinLimits(spec, type, value, limits);
     const f = flat(spec, type, value);
     const b = f.shape[0]!;
     if (batch !== undefined && b !== batch)
@@ -164,16 +217,28 @@ export function admitFeeds(
           );
     host[spec.name] = out;
   }
+  if (givenLengths !== undefined && (typeof givenLengths !== "object" || givenLengths === null))
+    fail(BUNDLE_CODES.badLengths, "lengths must map time axes to lists, e.g. { T: [5, 3] }");
   for (const [axis, t] of Object.entries(steps)) {
-    const given = givenLengths?.[axis];
-    const list = given ? [...given] : (lengths[axis] ?? new Array<number>(b).fill(t));
-    if (list.length !== b || list.some((l) => !Number.isInteger(l) || l < 1 || l > t))
+    const given: unknown =
+      givenLengths && Object.hasOwn(givenLengths, axis) ? givenLengths[axis] : undefined;
+    if (given !== undefined && !Array.isArray(given))
       fail(
         BUNDLE_CODES.badLengths,
-        `lengths of ${axis}: expected ${b} whole numbers in [1, ${t}], got [${list.join(", ")}]`,
+        `lengths of ${axis}: expected a list, got ${JSON.stringify(given)?.slice(0, 40)}`,
       );
-    lengths[axis] = list;
-    host[`lengths.${axis}`] = Int32Array.from({ length: limits.batch }, (_, i) => list[i] ?? 1);
+    const list: unknown[] = given ? [...given] : (lengths[axis] ?? new Array<number>(b).fill(t));
+    if (
+      list.length !== b ||
+      list.some((l) => !Number.isInteger(l) || (l as number) < 1 || (l as number) > t)
+    )
+      fail(
+        BUNDLE_CODES.badLengths,
+        `lengths of ${axis}: expected ${b} whole numbers in [1, ${t}], got [${list.slice(0, 20).join(", ")}${list.length > 20 ? ", ..." : ""}]`,
+      );
+    const ok = list as number[];
+    lengths[axis] = ok;
+    host[`lengths.${axis}`] = Int32Array.from({ length: limits.batch }, (_, i) => ok[i] ?? 1);
   }
   for (const axis of Object.keys(givenLengths ?? {}))
     if (steps[axis] === undefined)

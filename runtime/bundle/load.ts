@@ -18,7 +18,8 @@ import {
   verifyFile,
   type FileReader,
 } from "./files.ts";
-import { attachKernels, parseKernels, type StoredPlan } from "./kernels.ts";
+import { attachKernels, parseKernels } from "./kernels.ts";
+import { checkStoredPlan } from "./plan-schema.ts";
 import { validateManifest, type Manifest } from "./manifest.ts";
 
 export async function loadManifest(read: FileReader): Promise<Manifest> {
@@ -69,11 +70,13 @@ export async function loadPlan(
   path: string,
   kernels: readonly string[] | undefined,
 ): Promise<Plan> {
-  const stored = parseJsonFile(await readChecked(read, manifest.files, path), path) as StoredPlan;
-  if (typeof stored !== "object" || stored === null || !Array.isArray(stored.shaders))
-    throw new BundleError(BUNDLE_CODES.corruptFile, `${path}: not an execution plan`);
+  const stored = parseJsonFile(await readChecked(read, manifest.files, path), path);
+  checkStoredPlan(stored, path);
   const plan = attachKernels(stored, kernels ?? [], path);
   checkPlan(plan, ["wgsl", "js"]);
+  const shapes = (table: Plan["outputs"]) =>
+    new Map(Object.entries(table).map(([name, t]) => [name, t.shape]));
+  checkAgreement(manifest, path, shapes(plan.inputs), shapes(plan.outputs));
   return plan;
 }
 
@@ -88,11 +91,47 @@ export async function loadGraph(
   path: string,
 ): Promise<LoadedGraph> {
   const json = parseJsonFile(await readChecked(read, manifest.files, path), path);
+  let graph: LoadedGraph;
   try {
-    return graphFromJson(json);
+    graph = graphFromJson(json);
   } catch (e) {
-    if (e instanceof IRError)
-      throw new BundleError(BUNDLE_CODES.corruptFile, `${path}: ${e.message}`);
-    throw e;
+    // graphFromJson only reads the value: whatever it throws, the file is not a graph.
+    const why = e instanceof IRError ? e.message : `not a graph (${(e as Error).message})`;
+    throw new BundleError(BUNDLE_CODES.corruptFile, `${path}: ${why}`);
   }
+  const shapes = (table: ReadonlyMap<string, { shape: readonly number[] }>) =>
+    new Map([...table].map(([name, n]) => [name, n.shape]));
+  checkAgreement(manifest, path, shapes(graph.inputs), shapes(graph.outputs));
+  return graph;
+}
+
+/**
+ * The plans and graphs were built for the manifest's limits, inputs and outputs; a manifest
+ * edited since (or a file re-hashed into it) would make the runtime pad inputs to one shape
+ * and run a plan of another. RNN4504 names the first disagreement.
+ */
+function checkAgreement(
+  manifest: Manifest,
+  path: string,
+  inputs: ReadonlyMap<string, readonly number[]>,
+  outputs: ReadonlyMap<string, readonly number[]>,
+): void {
+  const step = Object.values(manifest.backends).some((b) => b.step === path);
+  const { batch, steps } = manifest.limits;
+  const disagree = (what: string): never => {
+    throw new BundleError(
+      BUNDLE_CODES.corruptFile,
+      `${path}: ${what} disagrees with manifest.json (rebuild the bundle with rnnc compile)`,
+    );
+  };
+  for (const spec of manifest.inputs) {
+    const dims = spec.shape.slice(spec.time === undefined ? 1 : 2);
+    const time = spec.time === undefined ? [] : [step ? 1 : steps[spec.time]!];
+    const want = [batch, ...time, ...dims];
+    const got = inputs.get(spec.name);
+    if (got && (got.length !== want.length || got.some((d, i) => d !== want[i])))
+      disagree(`input '${spec.name}' [${got.join(", ")}] (the manifest: [${want.join(", ")}])`);
+  }
+  for (const spec of manifest.outputs)
+    if (outputs.get(spec.name)?.[0] !== batch) disagree(`output '${spec.name}'`);
 }

@@ -85,14 +85,84 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function checkSpecs(list: unknown, what: string): void {
+/**
+ * Bounds on what a manifest may ask of the runtime, so that a damaged or hostile one is
+ * refused before anything is allocated for it: the limits of `rnnc compile --batch/--steps`,
+ * and rnnc's largest size (compiler/check/limits.ts).
+ */
+const MAX = { batch: 65_536, steps: 100_000, size: 2 ** 24 } as const;
+
+function isCount(v: unknown, min: number, max: number): v is number {
+  return Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+}
+
+/** A file of the bundle: a relative path below its folder (no '..', no URL, no root). */
+function checkPath(v: unknown, what: string): void {
+  if (
+    typeof v !== "string" ||
+    !/^[\w.-]+(\/[\w.-]+)*$/.test(v) ||
+    v.split("/").some((part) => part === "." || part === "..")
+  )
+    bad(`${what} must be a file name inside the bundle, got ${JSON.stringify(v)?.slice(0, 80)}`);
+}
+
+function checkNames(list: readonly { name: string }[], what: string): void {
+  const seen = new Set<string>();
+  for (const { name } of list) {
+    if (seen.has(name)) bad(`${what}: '${name}' is listed twice`);
+    seen.add(name);
+  }
+}
+
+function checkSpecs(list: unknown, what: string, axes: Record<string, unknown>): void {
   if (!Array.isArray(list)) bad(`${what} must be a list`);
   for (const s of list) {
     if (!isObject(s) || typeof s.name !== "string") bad(`${what}: an entry has no name`);
-    if (s.dtype !== "float" && s.dtype !== "int") bad(`${what} '${s.name}': bad dtype`);
-    if (!Array.isArray(s.shape) || s.shape[0] !== "B")
-      bad(`${what} '${s.name}': shape must start with "B"`);
+    const where = `${what} '${s.name}'`;
+    if (s.dtype !== "float" && s.dtype !== "int") bad(`${where}: bad dtype`);
+    if (!Array.isArray(s.shape) || s.shape[0] !== "B") bad(`${where}: shape must start with "B"`);
+    if (s.time !== undefined && (typeof s.time !== "string" || !Object.hasOwn(axes, s.time)))
+      bad(`${where}: time axis ${JSON.stringify(s.time)} is not one of the limits' axes`);
+    const dims = s.shape.slice(s.time === undefined ? 1 : 2);
+    if (s.time !== undefined && s.shape[1] !== s.time)
+      bad(`${where}: shape must be ["B", "${s.time}", ...sizes]`);
+    if (!dims.every((d) => isCount(d, 1, MAX.size)))
+      bad(`${where}: sizes must be whole numbers from 1 to ${MAX.size}`);
+    if (s.vocab !== undefined && !isCount(s.vocab, 1, MAX.size))
+      bad(`${where}: vocab must be a whole number from 1 to ${MAX.size}`);
   }
+  checkNames(list as { name: string }[], what);
+}
+
+function checkParams(list: unknown): void {
+  if (!Array.isArray(list)) bad(`"params" must be a list`);
+  for (const p of list)
+    if (
+      !isObject(p) ||
+      typeof p.name !== "string" ||
+      !Array.isArray(p.shape) ||
+      !p.shape.every((d) => isCount(d, 0, MAX.size))
+    )
+      bad(`"params": each entry needs a "name" and a "shape" of whole numbers`);
+  checkNames(list as { name: string }[], `"params"`);
+}
+
+function checkStream(stream: unknown, axes: Record<string, unknown>): void {
+  if (stream === null) return;
+  if (
+    !isObject(stream) ||
+    typeof stream.axis !== "string" ||
+    !Object.hasOwn(axes, stream.axis) ||
+    !Array.isArray(stream.states) ||
+    !stream.states.every(
+      (s) =>
+        isObject(s) &&
+        typeof s.input === "string" &&
+        typeof s.output === "string" &&
+        isCount(s.size, 1, MAX.size),
+    )
+  )
+    bad(`"stream" must be null or {"axis", "states": [{"input", "output", "size"}]}`);
 }
 
 /** Checks a parsed manifest.json; RNN4502 for another version, RNN4501 for anything else. */
@@ -102,35 +172,50 @@ export function validateManifest(json: unknown): Manifest {
   if (json.version !== BUNDLE_VERSION) {
     throw new BundleError(
       BUNDLE_CODES.wrongVersion,
-      `manifest.json: schema version ${JSON.stringify(json.version)}; this runtime reads version ${BUNDLE_VERSION} (recompile the bundle with this rnnc: rnnc compile SPEC -o DIR)`,
+      `manifest.json: schema version ${JSON.stringify(json.version)?.slice(0, 40)}; this runtime reads version ${BUNDLE_VERSION} (recompile the bundle with this rnnc: rnnc compile SPEC -o DIR)`,
     );
   }
-  for (const key of ["model", "className", "glue", "weights", "kernels"])
+  for (const key of ["rnnc", "model", "className", "glue"])
     if (typeof json[key] !== "string") bad(`"${key}" must be a string`);
+  checkPath(json.weights, `"weights"`);
+  checkPath(json.kernels, `"kernels"`);
+  if (!Array.isArray(json.topologies) || !json.topologies.every((t) => typeof t === "string"))
+    bad(`"topologies" must be a list of names`);
   const limits = json.limits;
   if (
     !isObject(limits) ||
-    !Number.isInteger(limits.batch) ||
-    (limits.batch as number) < 1 ||
+    !isCount(limits.batch, 1, MAX.batch) ||
     !isObject(limits.steps) ||
-    Object.values(limits.steps).some((t) => !Number.isInteger(t) || (t as number) < 1)
+    !Object.values(limits.steps).every((t) => isCount(t, 1, MAX.steps))
   )
-    bad(`"limits" must be {"batch": n, "steps": {"T": n, ...}}`);
-  checkSpecs(json.inputs, "inputs");
-  checkSpecs(json.outputs, "outputs");
-  if (!Array.isArray(json.params)) bad(`"params" must be a list`);
+    bad(
+      `"limits" must be {"batch": n, "steps": {"T": n, ...}}, at most ${MAX.batch} sequences and ${MAX.steps} steps`,
+    );
+  checkSpecs(json.inputs, "inputs", limits.steps);
+  checkSpecs(json.outputs, "outputs", limits.steps);
+  checkParams(json.params);
+  if (json.seed !== null && !Number.isSafeInteger(json.seed))
+    bad(`"seed" must be a number or null`);
   const backends = json.backends;
   if (!isObject(backends)) bad(`"backends" must be an object`);
   for (const name of ["webgpu", "cpu", "reference"]) {
     const b = backends[name];
-    if (!isObject(b) || typeof b.run !== "string") bad(`backends.${name}.run must be a file`);
+    if (!isObject(b)) bad(`backends.${name} must be {"run": file}`);
+    checkPath(b.run, `backends.${name}.run`);
+    if (b.step !== undefined) checkPath(b.step, `backends.${name}.step`);
   }
-  if (json.stream !== null && !(isObject(json.stream) && Array.isArray(json.stream.states)))
-    bad(`"stream" must be null or {"axis", "states"}`);
+  checkStream(json.stream, limits.steps);
+  if (typeof json.generates !== "boolean") bad(`"generates" must be true or false`);
   if (!Array.isArray(json.files)) bad(`"files" must be a list`);
   for (const f of json.files) {
-    if (!isObject(f) || typeof f.path !== "string" || typeof f.sha256 !== "string")
-      bad(`"files": each entry needs "path" and "sha256"`);
+    if (
+      !isObject(f) ||
+      typeof f.sha256 !== "string" ||
+      !/^[0-9a-f]{64}$/.test(f.sha256) ||
+      !isCount(f.bytes, 0, Number.MAX_SAFE_INTEGER)
+    )
+      bad(`"files": each entry needs "path", "bytes" and "sha256"`);
+    checkPath(f.path, `"files" path`);
   }
   return json as unknown as Manifest;
 }

@@ -229,7 +229,7 @@ async function engineMaker(
 ): Promise<EngineMaker> {
   if (backend === "reference")
     return async (path, carry) =>
-      referenceEngine(await loadGraph(read, manifest, path), weights, carry);
+      referenceEngine(await loadGraph(read, manifest, path), weights, carry, path);
   if (backend === "cpu")
     return async (path, carry) =>
       cpuEngine(await loadPlan(read, manifest, path, undefined), weights, carry);

@@ -47,7 +47,7 @@ export function flattenNested(name: string, type: InputType, value: unknown): Fl
       if (typeof v !== "number" || !Number.isFinite(v))
         throw new NestedInputError(
           "dtype",
-          `${where(path)}: expected a number, got ${JSON.stringify(v)}`,
+          `${where(path)}: expected a finite number, got ${typeof v === "number" ? v : JSON.stringify(v)?.slice(0, 40)}`,
         );
       if (type.dtype === "int" && !Number.isInteger(v))
         throw new NestedInputError(

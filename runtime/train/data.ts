@@ -29,7 +29,7 @@ function flatten(value: unknown, depth: number, where: string, out: number[]): v
   if (depth === 0) {
     if (typeof value !== "number" || !Number.isFinite(value))
       throw new DataError(
-        `${where}: expected a number, got ${JSON.stringify(value)?.slice(0, 30)}`,
+        `${where}: expected a finite number, got ${typeof value === "number" ? value : JSON.stringify(value)?.slice(0, 30)}`,
       );
     out.push(value);
     return;

@@ -7,6 +7,7 @@
  *   enc.l0.f.x.bias: missing (expected shape [5]); did you mean 'enc.l0.f.x.bais'?
  *   enc.l0.f.x.bais: unexpected (the model has no parameter of this name)
  *   enc.l0.g.x.bias: expected dtype F32 or F64 (float32/float64), got I64
+ *   enc.l0.h.weight: element 17 is NaN (weights must be finite)
  *
  * `weightsError` turns the list into one WeightsError with all of them.
  */
@@ -18,7 +19,7 @@ export interface ExpectedParam {
   readonly shape: readonly number[];
 }
 
-export type WeightProblemKind = "missing" | "unexpected" | "shape" | "dtype";
+export type WeightProblemKind = "missing" | "unexpected" | "shape" | "dtype" | "value";
 
 export interface WeightProblem {
   readonly kind: WeightProblemKind;
@@ -83,6 +84,14 @@ export function checkWeights(
         message: `${p.name}: expected dtype ${orList(dtypes)} (${plain}), got ${t.dtype}`,
       });
     }
+    const bad = nonFinite(t);
+    if (bad >= 0)
+      problems.push({
+        kind: "value",
+        code: WEIGHTS_CODES.nonFinite,
+        name: p.name,
+        message: `${p.name}: element ${bad} is ${t.data[bad]} (weights must be finite)`,
+      });
   }
   for (const name of extra) {
     const guess = closest(name, absent);
@@ -104,10 +113,11 @@ export function checkWeights(
  */
 export function formatWeightProblems(problems: readonly WeightProblem[], context?: string): string {
   const where = context ? ` ${context}` : "";
-  const counts = (["missing", "unexpected", "shape", "dtype"] as const)
+  const words = { shape: "wrong shape", dtype: "wrong dtype", value: "not finite" } as const;
+  const counts = (["missing", "unexpected", "shape", "dtype", "value"] as const)
     .map((k) => [k, problems.filter((p) => p.kind === k).length] as const)
     .filter(([, n]) => n > 0)
-    .map(([k, n]) => `${n} ${k === "shape" ? "wrong shape" : k === "dtype" ? "wrong dtype" : k}`);
+    .map(([k, n]) => `${n} ${k in words ? words[k as keyof typeof words] : k}`);
   const lines = [
     `the weights${where} do not match the model's parameters (${counts.join(", ")}):`,
     ...problems.map((p) => `  ${p.message}`),
@@ -142,6 +152,14 @@ export function assertWeights(
 ): void {
   const problems = checkWeights(expected, tensors, options);
   if (problems.length > 0) throw weightsError(problems, options.context);
+}
+
+/** The index of the first NaN or infinity of a float tensor, or -1. */
+function nonFinite(t: Tensor): number {
+  const data = t.data;
+  if (!(data instanceof Float32Array || data instanceof Float64Array)) return -1;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) return i;
+  return -1;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

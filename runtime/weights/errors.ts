@@ -24,6 +24,8 @@ export const WEIGHTS_CODES = {
   unmapped: "RNN4109",
   /** A file could not be read or written. */
   io: "RNN4110",
+  /** A weight is NaN or infinite (a diverged run, a damaged file). */
+  nonFinite: "RNN4111",
 } as const;
 
 export type WeightsCode = (typeof WEIGHTS_CODES)[keyof typeof WEIGHTS_CODES];

@@ -1,0 +1,177 @@
+/**
+ * Loaders on damaged files (CI's short form of `npm run test:reliability`): safetensors files,
+ * bundles (manifest, weights, plans, graphs; damaged with or without a matching hash), JSON
+ * Lines and CSV training data, and `run` inputs are loaded or refused with a coded error, and
+ * the pristine bundle is unchanged afterwards. Then one case of each kind the fuzzer found.
+ */
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundleFiles, writeBundleDir } from "../../compiler/bundle/write.ts";
+import { BundleModel } from "../../runtime/bundle/index.ts";
+import { parseJsonLines } from "../../runtime/train/data.ts";
+import { readSafetensors, writeSafetensors, tensor } from "../../runtime/weights/safetensors.ts";
+import { checkOk } from "../support/check.ts";
+import {
+  BASE_INPUT,
+  LIMITS,
+  LOADER_SPEC,
+  LoaderFuzzer,
+  type FuzzResult,
+} from "./support/loaders.ts";
+import { Rng } from "./support/rng.ts";
+
+const RUNS = Number(process.env.RNNC_RELIABILITY_RUNS ?? "250");
+const SEED = Number(process.env.RNNC_RELIABILITY_SEED ?? Date.now() % 1_000_000);
+
+let fuzzer: LoaderFuzzer;
+beforeAll(async () => {
+  fuzzer = await LoaderFuzzer.create();
+});
+afterAll(() => fuzzer?.dispose());
+
+function noCrash(r: FuzzResult, i: number): void {
+  if (r.outcome.status === "crash")
+    throw new Error(`seed ${SEED} input ${i}: ${r.kind} (${r.how}) crashed:\n${r.outcome.error}`);
+}
+
+describe("loaders on damaged files", () => {
+  it(`load or refuse with a code, and leave the bundle intact (seed ${SEED})`, async () => {
+    const seen = new Map<string, Set<string>>();
+    for (let i = 0; i < RUNS; i++) {
+      const results = [
+        fuzzer.safetensors(Rng.of(SEED, 5 * i)),
+        await fuzzer.bundle(Rng.of(SEED, 5 * i + 1)),
+        fuzzer.data(Rng.of(SEED, 5 * i + 2)),
+        fuzzer.data(Rng.of(SEED, 5 * i + 3)),
+        await fuzzer.input(Rng.of(SEED, 5 * i + 4)),
+      ];
+      for (const r of results) {
+        noCrash(r, i);
+        seen.set(r.kind, (seen.get(r.kind) ?? new Set()).add(r.outcome.status));
+      }
+    }
+    await fuzzer.assertIntact();
+    for (const [kind, statuses] of seen)
+      expect([kind, [...statuses].sort()]).toEqual([kind, ["loaded", "refused"]]);
+  });
+});
+
+describe("what the fuzzer found, one case each", () => {
+  const dir = mkdtempSync(join(tmpdir(), "rnnc-loader-cases-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function bundleWith(edit: (files: Map<string, Uint8Array>) => void): Promise<string> {
+    const files = await bundleFiles(checkOk(LOADER_SPEC).models[0]!, { limits: LIMITS });
+    edit(files);
+    const out = mkdtempSync(join(dir, "b-"));
+    writeBundleDir(join(out, "bundle"), files);
+    return join(out, "bundle");
+  }
+
+  const manifestEdit =
+    (change: (m: Record<string, unknown>) => void) => (files: Map<string, Uint8Array>) => {
+      const m = JSON.parse(new TextDecoder().decode(files.get("manifest.json")!));
+      change(m);
+      files.set("manifest.json", new TextEncoder().encode(JSON.stringify(m)));
+    };
+
+  it("a safetensors header that claims a terabyte, or a shape of 10^24 elements: RNN4101, RNN4102", () => {
+    const good = writeSafetensors({ w: tensor("F32", [2], [1, 2]) });
+    const claim = Uint8Array.from(good);
+    new DataView(claim.buffer).setBigUint64(0, 2n ** 40n, true);
+    expect(() => readSafetensors(claim)).toThrow(
+      /RNN4101: .*header length says 1099511627776 bytes/,
+    );
+    const header =
+      '{"w":{"dtype":"F32","shape":[1000000000000,1000000000000],"data_offsets":[0,8]}}';
+    const text = new TextEncoder().encode(header);
+    const absurd = new Uint8Array(8 + text.length + 8);
+    new DataView(absurd.buffer).setBigUint64(0, BigInt(text.length), true);
+    absurd.set(text, 8);
+    expect(() => readSafetensors(absurd)).toThrow(
+      /RNN4102: .*shape \[1000000000000, 1000000000000\] is too large/,
+    );
+  });
+
+  it("weights holding NaN or an infinity: RNN4111, naming the tensor and element", async () => {
+    const path = await bundleWith((files) => {
+      const { tensors } = readSafetensors(files.get("weights.safetensors")!);
+      const [name, t] = [...tensors][0]!;
+      (t.data as Float32Array)[3] = NaN;
+      const bytes = writeSafetensors(tensors);
+      files.set("weights.safetensors", bytes);
+      manifestEdit((m) => {
+        const entry = (m.files as { path: string; bytes: number; sha256: string }[]).find(
+          (f) => f.path === "weights.safetensors",
+        )!;
+        entry.bytes = bytes.length;
+        entry.sha256 = createHash("sha256").update(bytes).digest("hex");
+      })(files);
+      expect(name).toBeTruthy();
+    });
+    await expect(BundleModel.load(path, { backend: "cpu" })).rejects.toThrow(
+      /RNN4111: [^]*element 3 is NaN/,
+    );
+  });
+
+  it("a manifest asking for a billion sequences, or naming a file outside the bundle: RNN4501", async () => {
+    const huge = await bundleWith(
+      manifestEdit((m) => ((m.limits as { batch: number }).batch = 1e9)),
+    );
+    await expect(BundleModel.load(huge, { backend: "cpu" })).rejects.toThrow(/RNN4501: .*"limits"/);
+    const outside = await bundleWith(manifestEdit((m) => (m.weights = "../../etc/passwd")));
+    await expect(BundleModel.load(outside, { backend: "cpu" })).rejects.toThrow(
+      /RNN4501: .*inside the bundle/,
+    );
+    const params = await bundleWith(manifestEdit((m) => ((m.params as unknown[])[0] = 7)));
+    await expect(BundleModel.load(params, { backend: "cpu" })).rejects.toThrow(
+      /RNN4501: .*"params"/,
+    );
+  });
+
+  it("a manifest whose limits disagree with its plans: RNN4504", async () => {
+    const path = await bundleWith(manifestEdit((m) => ((m.limits as { batch: number }).batch = 5)));
+    await expect(BundleModel.load(path, { backend: "reference" })).rejects.toThrow(
+      /RNN4504: graph.json: input 'tokens' \[4, 6\] .*disagrees with manifest.json/,
+    );
+  });
+
+  it("run inputs: a million sequences are refused before they are padded; NaN, odd shapes and lengths too", async () => {
+    const path = await bundleWith(() => {});
+    const model = await BundleModel.load(path, { backend: "cpu" });
+    const many = Array.from({ length: 1_000_000 }, () => [1]);
+    await expect(model.run({ ...BASE_INPUT, tokens: many })).rejects.toThrow(
+      /RNN4509: .*batch 1000000/,
+    );
+    const long = [Array<number>(1_000_000).fill(1)];
+    await expect(model.run({ tokens: long, extra: [[0, 0, 0]] })).rejects.toThrow(
+      /RNN4509: .*1000000 steps/,
+    );
+    const nan = { data: Float32Array.from([0, NaN, 0, 0, 0, 0]), shape: [2, 3] };
+    await expect(model.run({ ...BASE_INPUT, extra: nan })).rejects.toThrow(
+      /RNN4507: .*value 1 is NaN/,
+    );
+    const odd = { data: Float32Array.from([0, 0, 0]), shape: null as unknown as number[] };
+    await expect(model.run({ ...BASE_INPUT, extra: odd })).rejects.toThrow(
+      /RNN4508: .*shape must be a list/,
+    );
+    await expect(
+      model.run(BASE_INPUT, { lengths: { T: 4 as unknown as number[] } }),
+    ).rejects.toThrow(/RNN4510: lengths of T: expected a list/);
+    model.destroy();
+  });
+
+  it("training data with 1e999 or a token id out of range: RNN4401", () => {
+    const inputs = [{ name: "x", dtype: "float" as const, time: "T", dims: [1] }];
+    expect(() => parseJsonLines('{"x": [[1e999]]}', inputs, "d.jsonl")).toThrow(
+      /d.jsonl:1: x\[0\]\[0\]: expected a finite number, got Infinity/,
+    );
+    const ids = [{ name: "t", dtype: "int" as const, time: "T", dims: [] }];
+    expect(() => parseJsonLines('{"t": [3, 12]}', ids, "d.jsonl", new Map([["t", 10]]))).toThrow(
+      /token id 12, outside the vocabulary/,
+    );
+  });
+});
