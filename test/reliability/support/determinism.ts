@@ -15,6 +15,7 @@ import { main } from "../../../cli/main.ts";
 import type { CheckedModel } from "../../../compiler/check/model.ts";
 import { bundleFiles } from "../../../compiler/bundle/write.ts";
 import { BundleModel, type Outputs } from "../../../runtime/bundle/index.ts";
+import { sameOutputs as same } from "./loaders.ts";
 import type { BackendName } from "../../../runtime/bundle/engines.ts";
 
 export const TRAIN_SPEC = `model tagger {
@@ -114,6 +115,7 @@ export async function trainTwice(seed = 7): Promise<TrainComparison> {
 export async function compileTwice(
   models: readonly CheckedModel[],
   limits = { batch: 3, steps: 5 },
+  onTime: (ms: number) => void = () => {},
 ): Promise<Map<string, string[]>> {
   const compile = (m: CheckedModel) => {
     const axes = [
@@ -132,7 +134,9 @@ export async function compileTwice(
   const out = new Map<string, string[]>();
   // The second time in the opposite order, so each is compiled after different others.
   for (let i = models.length - 1; i >= 0; i--) {
+    const t0 = performance.now();
     const again = await compile(models[i]!);
+    onTime(performance.now() - t0);
     const before = first[i]!;
     const paths = [...new Set([...before.keys(), ...again.keys()])];
     const differ = paths.filter(
@@ -157,14 +161,6 @@ model tagger {
   output y = linear(enc.outputs, 2)
   output last = linear(enc.final, 1)
 }`;
-
-function same(a: Outputs, b: Outputs): boolean {
-  return Object.keys(a).every(
-    (k) =>
-      a[k]!.data.length === b[k]!.data.length &&
-      a[k]!.data.every((v, i) => Object.is(v, b[k]!.data[i])),
-  );
-}
 
 export interface ConcurrencyResult {
   readonly runs: number;

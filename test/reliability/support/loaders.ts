@@ -90,7 +90,8 @@ function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-function sameOutputs(a: Outputs, b: Outputs): boolean {
+/** Bit-identical outputs (NaN equal to NaN). */
+export function sameOutputs(a: Outputs, b: Outputs): boolean {
   return Object.keys(a).every(
     (k) =>
       b[k] &&
