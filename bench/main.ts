@@ -37,7 +37,7 @@ export interface BenchArgs extends MeasureOptions {
   readonly workloads: readonly Workload[];
   readonly systems: readonly System[];
   readonly out: string;
-  /** Rewrite the report from this results.json instead of running anything. */
+  /** Rewrite the report from this RESULTS.json instead of running anything. */
   readonly fromJson?: string;
 }
 

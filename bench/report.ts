@@ -1,4 +1,4 @@
-/** bench/RESULTS.md (and results.json) from one run's cells. */
+/** bench/RESULTS.md (and RESULTS.json) from one run's cells. */
 import { formatDifference } from "./compare.ts";
 import type { BenchArgs, CellResult } from "./main.ts";
 import type { MachineInfo } from "./machine.ts";
@@ -93,7 +93,7 @@ function targets(input: ReportInput): string[] {
     "",
     "## Issue 7's targets in this run",
     "",
-    "Ratios of medians (peer / rnnc: above 1×, rnnc is faster). The best matmul on the adapter is the fastest WebGPU system on the GEMM workload.",
+    "Ratios of medians (peer / rnnc: above 1×, rnnc is faster). The best matmul on the adapter is the fastest WebGPU system on the GEMM workload, timed as every run is (inputs uploaded, output read back).",
     "",
     "| target | got | wanted | |",
     "|---|---|---|---|",
