@@ -82,15 +82,15 @@ fn rn_gelu(x: f32) -> f32 {
   return x * select(1.0 - tail, tail, x < 0.0);
 }
 
-// concat float[256, 64]
+// concat float[128, 32]
 fn g1(i0: u32, i1: u32) -> f32 {
-  if (i0 < 64u) { return bitcast<f32>(params[1284224u + i0 * 64u + i1]); }
-  if (i0 < 128u) { return bitcast<f32>(params[1292544u + (i0 - 64u) * 64u + i1]); }
-  if (i0 < 192u) { return bitcast<f32>(params[1300864u + (i0 - 128u) * 64u + i1]); }
-  return bitcast<f32>(params[1309184u + (i0 - 192u) * 64u + i1]);
+  if (i0 < 32u) { return bitcast<f32>(params[65152u + i0 * 32u + i1]); }
+  if (i0 < 64u) { return bitcast<f32>(params[67328u + (i0 - 32u) * 32u + i1]); }
+  if (i0 < 96u) { return bitcast<f32>(params[69504u + (i0 - 64u) * 32u + i1]); }
+  return bitcast<f32>(params[71680u + (i0 - 96u) * 32u + i1]);
 }
 
-// transpose float[64, 256]
+// transpose float[32, 128]
 fn g0(i0: u32, i1: u32) -> f32 {
   return g1(i1, i0);
 }
@@ -99,9 +99,9 @@ fn g0(i0: u32, i1: u32) -> f32 {
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u,
         @builtin(local_invocation_index) lane: u32) {
   let e = (wg.y * groups.x + wg.x) * 64u + lane;
-  if (e >= 16384u) { return; }
-  let i0 = (e / 256u);
-  let i1 = e % 256u;
+  if (e >= 4096u) { return; }
+  let i0 = (e / 128u);
+  let i1 = e % 128u;
   derived[0u + e] = bitcast<u32>(g0(i0, i1));
 }
 
@@ -186,15 +186,15 @@ fn rn_gelu(x: f32) -> f32 {
   return x * select(1.0 - tail, tail, x < 0.0);
 }
 
-// concat float[256, 64]
+// concat float[128, 32]
 fn g1(i0: u32, i1: u32) -> f32 {
-  if (i0 < 64u) { return bitcast<f32>(params[1280064u + i0 * 64u + i1]); }
-  if (i0 < 128u) { return bitcast<f32>(params[1288384u + (i0 - 64u) * 64u + i1]); }
-  if (i0 < 192u) { return bitcast<f32>(params[1296704u + (i0 - 128u) * 64u + i1]); }
-  return bitcast<f32>(params[1305024u + (i0 - 192u) * 64u + i1]);
+  if (i0 < 32u) { return bitcast<f32>(params[64064u + i0 * 32u + i1]); }
+  if (i0 < 64u) { return bitcast<f32>(params[66240u + (i0 - 32u) * 32u + i1]); }
+  if (i0 < 96u) { return bitcast<f32>(params[68416u + (i0 - 64u) * 32u + i1]); }
+  return bitcast<f32>(params[70592u + (i0 - 96u) * 32u + i1]);
 }
 
-// transpose float[64, 256]
+// transpose float[32, 128]
 fn g0(i0: u32, i1: u32) -> f32 {
   return g1(i1, i0);
 }
@@ -203,10 +203,10 @@ fn g0(i0: u32, i1: u32) -> f32 {
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u,
         @builtin(local_invocation_index) lane: u32) {
   let e = (wg.y * groups.x + wg.x) * 64u + lane;
-  if (e >= 16384u) { return; }
-  let i0 = (e / 256u);
-  let i1 = e % 256u;
-  derived[16384u + e] = bitcast<u32>(g0(i0, i1));
+  if (e >= 4096u) { return; }
+  let i0 = (e / 128u);
+  let i1 = e % 128u;
+  derived[4096u + e] = bitcast<u32>(g0(i0, i1));
 }
 
 // ── kernel 2: root_transpose (entry point main; bindings: uniforms, read, read_write) ──
@@ -290,15 +290,15 @@ fn rn_gelu(x: f32) -> f32 {
   return x * select(1.0 - tail, tail, x < 0.0);
 }
 
-// concat float[256, 64]
+// concat float[128, 32]
 fn g1(i0: u32, i1: u32) -> f32 {
-  if (i0 < 64u) { return bitcast<f32>(params[1317504u + i0 * 64u + i1]); }
-  if (i0 < 128u) { return bitcast<f32>(params[1325824u + (i0 - 64u) * 64u + i1]); }
-  if (i0 < 192u) { return bitcast<f32>(params[1334144u + (i0 - 128u) * 64u + i1]); }
-  return bitcast<f32>(params[1342464u + (i0 - 192u) * 64u + i1]);
+  if (i0 < 32u) { return bitcast<f32>(params[73856u + i0 * 32u + i1]); }
+  if (i0 < 64u) { return bitcast<f32>(params[76032u + (i0 - 32u) * 32u + i1]); }
+  if (i0 < 96u) { return bitcast<f32>(params[78208u + (i0 - 64u) * 32u + i1]); }
+  return bitcast<f32>(params[80384u + (i0 - 96u) * 32u + i1]);
 }
 
-// transpose float[64, 256]
+// transpose float[32, 128]
 fn g0(i0: u32, i1: u32) -> f32 {
   return g1(i1, i0);
 }
@@ -307,10 +307,10 @@ fn g0(i0: u32, i1: u32) -> f32 {
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u,
         @builtin(local_invocation_index) lane: u32) {
   let e = (wg.y * groups.x + wg.x) * 64u + lane;
-  if (e >= 16384u) { return; }
-  let i0 = (e / 256u);
-  let i1 = e % 256u;
-  derived[32768u + e] = bitcast<u32>(g0(i0, i1));
+  if (e >= 4096u) { return; }
+  let i0 = (e / 128u);
+  let i1 = e % 128u;
+  derived[8192u + e] = bitcast<u32>(g0(i0, i1));
 }
 
 // ── kernel 3: root_transpose (entry point main; bindings: uniforms, read, read_write) ──
@@ -394,15 +394,15 @@ fn rn_gelu(x: f32) -> f32 {
   return x * select(1.0 - tail, tail, x < 0.0);
 }
 
-// concat float[256, 64]
+// concat float[128, 32]
 fn g1(i0: u32, i1: u32) -> f32 {
-  if (i0 < 64u) { return bitcast<f32>(params[1313344u + i0 * 64u + i1]); }
-  if (i0 < 128u) { return bitcast<f32>(params[1321664u + (i0 - 64u) * 64u + i1]); }
-  if (i0 < 192u) { return bitcast<f32>(params[1329984u + (i0 - 128u) * 64u + i1]); }
-  return bitcast<f32>(params[1338304u + (i0 - 192u) * 64u + i1]);
+  if (i0 < 32u) { return bitcast<f32>(params[72768u + i0 * 32u + i1]); }
+  if (i0 < 64u) { return bitcast<f32>(params[74944u + (i0 - 32u) * 32u + i1]); }
+  if (i0 < 96u) { return bitcast<f32>(params[77120u + (i0 - 64u) * 32u + i1]); }
+  return bitcast<f32>(params[79296u + (i0 - 96u) * 32u + i1]);
 }
 
-// transpose float[64, 256]
+// transpose float[32, 128]
 fn g0(i0: u32, i1: u32) -> f32 {
   return g1(i1, i0);
 }
@@ -411,10 +411,10 @@ fn g0(i0: u32, i1: u32) -> f32 {
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u,
         @builtin(local_invocation_index) lane: u32) {
   let e = (wg.y * groups.x + wg.x) * 64u + lane;
-  if (e >= 16384u) { return; }
-  let i0 = (e / 256u);
-  let i1 = e % 256u;
-  derived[49152u + e] = bitcast<u32>(g0(i0, i1));
+  if (e >= 4096u) { return; }
+  let i0 = (e / 128u);
+  let i1 = e % 128u;
+  derived[12288u + e] = bitcast<u32>(g0(i0, i1));
 }
 
 // ── kernel 4: root_transpose (entry point main; bindings: uniforms, read, read_write) ──
@@ -498,19 +498,19 @@ fn rn_gelu(x: f32) -> f32 {
   return x * select(1.0 - tail, tail, x < 0.0);
 }
 
-// transpose float[128, 1]
+// transpose float[64, 1]
 fn g0(i0: u32, i1: u32) -> f32 {
-  return bitcast<f32>(params[1346624u + i0]);
+  return bitcast<f32>(params[81472u + i0]);
 }
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u,
         @builtin(local_invocation_index) lane: u32) {
   let e = (wg.y * groups.x + wg.x) * 64u + lane;
-  if (e >= 128u) { return; }
+  if (e >= 64u) { return; }
   let i0 = e;
   let i1 = 0u;
-  derived[65536u + e] = bitcast<u32>(g0(i0, i1));
+  derived[16384u + e] = bitcast<u32>(g0(i0, i1));
 }
 
 // ── kernel 5: root_matmul (entry point main; bindings: uniforms, read, read, read_write, read) ──
@@ -597,11 +597,11 @@ fn rn_gelu(x: f32) -> f32 {
   return x * select(1.0 - tail, tail, x < 0.0);
 }
 
-// gather float[8, 32, 64]
+// gather float[8, 32, 32]
 fn g0(i0: u32, i1: u32, i2: u32) -> f32 {
   let k = in3[i0 * 32u + i1];
-  if (k < 0i || k >= 20000i) { return 0.0; }
-  return bitcast<f32>(params[0u + (u32(k)) * 64u + i2]);
+  if (k < 0i || k >= 2000i) { return 0.0; }
+  return bitcast<f32>(params[0u + (u32(k)) * 32u + i2]);
 }
 
 @compute @workgroup_size(64)
@@ -644,21 +644,21 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lane:
   acc[29] = 0.0;
   acc[30] = 0.0;
   acc[31] = 0.0;
-  for (var k0 = 0u; k0 < 64u; k0 += 32u) {
+  for (var k0 = 0u; k0 < 32u; k0 += 32u) {
     for (var e = lane; e < 256u; e += 64u) {
       let row = row0 + e / 32u;
       let kk = e % 32u;
       let r0 = ((min(row, 255u)) / 32u);
       let r1 = (min(row, 255u)) % 32u;
-      if (row < 256u && k0 + kk < 64u) { tile_a[e] = g0(r0, r1, k0 + kk); } else { tile_a[e] = 0.0; }
+      if (row < 256u && k0 + kk < 32u) { tile_a[e] = g0(r0, r1, k0 + kk); } else { tile_a[e] = 0.0; }
     }
     workgroupBarrier();
-    let chunk = min(32u, 64u - k0);
+    let chunk = min(32u, 32u - k0);
     for (var q = 0u; q < chunk; q++) {
-      let b0 = bitcast<f32>(derived[0u + (k0 + q) * 256u + min(col0, 255u)]);
-      let b1 = bitcast<f32>(derived[0u + (k0 + q) * 256u + min(col1, 255u)]);
-      let b2 = bitcast<f32>(derived[0u + (k0 + q) * 256u + min(col2, 255u)]);
-      let b3 = bitcast<f32>(derived[0u + (k0 + q) * 256u + min(col3, 255u)]);
+      let b0 = bitcast<f32>(derived[0u + (k0 + q) * 128u + min(col0, 127u)]);
+      let b1 = bitcast<f32>(derived[0u + (k0 + q) * 128u + min(col1, 127u)]);
+      let b2 = bitcast<f32>(derived[0u + (k0 + q) * 128u + min(col2, 127u)]);
+      let b3 = bitcast<f32>(derived[0u + (k0 + q) * 128u + min(col3, 127u)]);
       let a0 = tile_a[0u + q];
       acc[0] = acc[0] + a0 * b0;
       acc[1] = acc[1] + a0 * b1;
@@ -702,38 +702,38 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lane:
     }
     workgroupBarrier();
   }
-  if (row0 + 0u < 256u && col0 < 256u) { work[0u + (row0 + 0u) * 256u + col0] = bitcast<u32>(acc[0]); }
-  if (row0 + 0u < 256u && col1 < 256u) { work[0u + (row0 + 0u) * 256u + col1] = bitcast<u32>(acc[1]); }
-  if (row0 + 0u < 256u && col2 < 256u) { work[0u + (row0 + 0u) * 256u + col2] = bitcast<u32>(acc[2]); }
-  if (row0 + 0u < 256u && col3 < 256u) { work[0u + (row0 + 0u) * 256u + col3] = bitcast<u32>(acc[3]); }
-  if (row0 + 1u < 256u && col0 < 256u) { work[0u + (row0 + 1u) * 256u + col0] = bitcast<u32>(acc[4]); }
-  if (row0 + 1u < 256u && col1 < 256u) { work[0u + (row0 + 1u) * 256u + col1] = bitcast<u32>(acc[5]); }
-  if (row0 + 1u < 256u && col2 < 256u) { work[0u + (row0 + 1u) * 256u + col2] = bitcast<u32>(acc[6]); }
-  if (row0 + 1u < 256u && col3 < 256u) { work[0u + (row0 + 1u) * 256u + col3] = bitcast<u32>(acc[7]); }
-  if (row0 + 2u < 256u && col0 < 256u) { work[0u + (row0 + 2u) * 256u + col0] = bitcast<u32>(acc[8]); }
-  if (row0 + 2u < 256u && col1 < 256u) { work[0u + (row0 + 2u) * 256u + col1] = bitcast<u32>(acc[9]); }
-  if (row0 + 2u < 256u && col2 < 256u) { work[0u + (row0 + 2u) * 256u + col2] = bitcast<u32>(acc[10]); }
-  if (row0 + 2u < 256u && col3 < 256u) { work[0u + (row0 + 2u) * 256u + col3] = bitcast<u32>(acc[11]); }
-  if (row0 + 3u < 256u && col0 < 256u) { work[0u + (row0 + 3u) * 256u + col0] = bitcast<u32>(acc[12]); }
-  if (row0 + 3u < 256u && col1 < 256u) { work[0u + (row0 + 3u) * 256u + col1] = bitcast<u32>(acc[13]); }
-  if (row0 + 3u < 256u && col2 < 256u) { work[0u + (row0 + 3u) * 256u + col2] = bitcast<u32>(acc[14]); }
-  if (row0 + 3u < 256u && col3 < 256u) { work[0u + (row0 + 3u) * 256u + col3] = bitcast<u32>(acc[15]); }
-  if (row0 + 4u < 256u && col0 < 256u) { work[0u + (row0 + 4u) * 256u + col0] = bitcast<u32>(acc[16]); }
-  if (row0 + 4u < 256u && col1 < 256u) { work[0u + (row0 + 4u) * 256u + col1] = bitcast<u32>(acc[17]); }
-  if (row0 + 4u < 256u && col2 < 256u) { work[0u + (row0 + 4u) * 256u + col2] = bitcast<u32>(acc[18]); }
-  if (row0 + 4u < 256u && col3 < 256u) { work[0u + (row0 + 4u) * 256u + col3] = bitcast<u32>(acc[19]); }
-  if (row0 + 5u < 256u && col0 < 256u) { work[0u + (row0 + 5u) * 256u + col0] = bitcast<u32>(acc[20]); }
-  if (row0 + 5u < 256u && col1 < 256u) { work[0u + (row0 + 5u) * 256u + col1] = bitcast<u32>(acc[21]); }
-  if (row0 + 5u < 256u && col2 < 256u) { work[0u + (row0 + 5u) * 256u + col2] = bitcast<u32>(acc[22]); }
-  if (row0 + 5u < 256u && col3 < 256u) { work[0u + (row0 + 5u) * 256u + col3] = bitcast<u32>(acc[23]); }
-  if (row0 + 6u < 256u && col0 < 256u) { work[0u + (row0 + 6u) * 256u + col0] = bitcast<u32>(acc[24]); }
-  if (row0 + 6u < 256u && col1 < 256u) { work[0u + (row0 + 6u) * 256u + col1] = bitcast<u32>(acc[25]); }
-  if (row0 + 6u < 256u && col2 < 256u) { work[0u + (row0 + 6u) * 256u + col2] = bitcast<u32>(acc[26]); }
-  if (row0 + 6u < 256u && col3 < 256u) { work[0u + (row0 + 6u) * 256u + col3] = bitcast<u32>(acc[27]); }
-  if (row0 + 7u < 256u && col0 < 256u) { work[0u + (row0 + 7u) * 256u + col0] = bitcast<u32>(acc[28]); }
-  if (row0 + 7u < 256u && col1 < 256u) { work[0u + (row0 + 7u) * 256u + col1] = bitcast<u32>(acc[29]); }
-  if (row0 + 7u < 256u && col2 < 256u) { work[0u + (row0 + 7u) * 256u + col2] = bitcast<u32>(acc[30]); }
-  if (row0 + 7u < 256u && col3 < 256u) { work[0u + (row0 + 7u) * 256u + col3] = bitcast<u32>(acc[31]); }
+  if (row0 + 0u < 256u && col0 < 128u) { work[0u + (row0 + 0u) * 128u + col0] = bitcast<u32>(acc[0]); }
+  if (row0 + 0u < 256u && col1 < 128u) { work[0u + (row0 + 0u) * 128u + col1] = bitcast<u32>(acc[1]); }
+  if (row0 + 0u < 256u && col2 < 128u) { work[0u + (row0 + 0u) * 128u + col2] = bitcast<u32>(acc[2]); }
+  if (row0 + 0u < 256u && col3 < 128u) { work[0u + (row0 + 0u) * 128u + col3] = bitcast<u32>(acc[3]); }
+  if (row0 + 1u < 256u && col0 < 128u) { work[0u + (row0 + 1u) * 128u + col0] = bitcast<u32>(acc[4]); }
+  if (row0 + 1u < 256u && col1 < 128u) { work[0u + (row0 + 1u) * 128u + col1] = bitcast<u32>(acc[5]); }
+  if (row0 + 1u < 256u && col2 < 128u) { work[0u + (row0 + 1u) * 128u + col2] = bitcast<u32>(acc[6]); }
+  if (row0 + 1u < 256u && col3 < 128u) { work[0u + (row0 + 1u) * 128u + col3] = bitcast<u32>(acc[7]); }
+  if (row0 + 2u < 256u && col0 < 128u) { work[0u + (row0 + 2u) * 128u + col0] = bitcast<u32>(acc[8]); }
+  if (row0 + 2u < 256u && col1 < 128u) { work[0u + (row0 + 2u) * 128u + col1] = bitcast<u32>(acc[9]); }
+  if (row0 + 2u < 256u && col2 < 128u) { work[0u + (row0 + 2u) * 128u + col2] = bitcast<u32>(acc[10]); }
+  if (row0 + 2u < 256u && col3 < 128u) { work[0u + (row0 + 2u) * 128u + col3] = bitcast<u32>(acc[11]); }
+  if (row0 + 3u < 256u && col0 < 128u) { work[0u + (row0 + 3u) * 128u + col0] = bitcast<u32>(acc[12]); }
+  if (row0 + 3u < 256u && col1 < 128u) { work[0u + (row0 + 3u) * 128u + col1] = bitcast<u32>(acc[13]); }
+  if (row0 + 3u < 256u && col2 < 128u) { work[0u + (row0 + 3u) * 128u + col2] = bitcast<u32>(acc[14]); }
+  if (row0 + 3u < 256u && col3 < 128u) { work[0u + (row0 + 3u) * 128u + col3] = bitcast<u32>(acc[15]); }
+  if (row0 + 4u < 256u && col0 < 128u) { work[0u + (row0 + 4u) * 128u + col0] = bitcast<u32>(acc[16]); }
+  if (row0 + 4u < 256u && col1 < 128u) { work[0u + (row0 + 4u) * 128u + col1] = bitcast<u32>(acc[17]); }
+  if (row0 + 4u < 256u && col2 < 128u) { work[0u + (row0 + 4u) * 128u + col2] = bitcast<u32>(acc[18]); }
+  if (row0 + 4u < 256u && col3 < 128u) { work[0u + (row0 + 4u) * 128u + col3] = bitcast<u32>(acc[19]); }
+  if (row0 + 5u < 256u && col0 < 128u) { work[0u + (row0 + 5u) * 128u + col0] = bitcast<u32>(acc[20]); }
+  if (row0 + 5u < 256u && col1 < 128u) { work[0u + (row0 + 5u) * 128u + col1] = bitcast<u32>(acc[21]); }
+  if (row0 + 5u < 256u && col2 < 128u) { work[0u + (row0 + 5u) * 128u + col2] = bitcast<u32>(acc[22]); }
+  if (row0 + 5u < 256u && col3 < 128u) { work[0u + (row0 + 5u) * 128u + col3] = bitcast<u32>(acc[23]); }
+  if (row0 + 6u < 256u && col0 < 128u) { work[0u + (row0 + 6u) * 128u + col0] = bitcast<u32>(acc[24]); }
+  if (row0 + 6u < 256u && col1 < 128u) { work[0u + (row0 + 6u) * 128u + col1] = bitcast<u32>(acc[25]); }
+  if (row0 + 6u < 256u && col2 < 128u) { work[0u + (row0 + 6u) * 128u + col2] = bitcast<u32>(acc[26]); }
+  if (row0 + 6u < 256u && col3 < 128u) { work[0u + (row0 + 6u) * 128u + col3] = bitcast<u32>(acc[27]); }
+  if (row0 + 7u < 256u && col0 < 128u) { work[0u + (row0 + 7u) * 128u + col0] = bitcast<u32>(acc[28]); }
+  if (row0 + 7u < 256u && col1 < 128u) { work[0u + (row0 + 7u) * 128u + col1] = bitcast<u32>(acc[29]); }
+  if (row0 + 7u < 256u && col2 < 128u) { work[0u + (row0 + 7u) * 128u + col2] = bitcast<u32>(acc[30]); }
+  if (row0 + 7u < 256u && col3 < 128u) { work[0u + (row0 + 7u) * 128u + col3] = bitcast<u32>(acc[31]); }
 }
 
 // ── kernel 6: root_matmul (entry point main; bindings: uniforms, read, read, read_write, read) ──
@@ -820,11 +820,11 @@ fn rn_gelu(x: f32) -> f32 {
   return x * select(1.0 - tail, tail, x < 0.0);
 }
 
-// gather float[8, 32, 64]
+// gather float[8, 32, 32]
 fn g0(i0: u32, i1: u32, i2: u32) -> f32 {
   let k = in3[i0 * 32u + i1];
-  if (k < 0i || k >= 20000i) { return 0.0; }
-  return bitcast<f32>(params[0u + (u32(k)) * 64u + i2]);
+  if (k < 0i || k >= 2000i) { return 0.0; }
+  return bitcast<f32>(params[0u + (u32(k)) * 32u + i2]);
 }
 
 @compute @workgroup_size(64)
@@ -867,21 +867,21 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lane:
   acc[29] = 0.0;
   acc[30] = 0.0;
   acc[31] = 0.0;
-  for (var k0 = 0u; k0 < 64u; k0 += 32u) {
+  for (var k0 = 0u; k0 < 32u; k0 += 32u) {
     for (var e = lane; e < 256u; e += 64u) {
       let row = row0 + e / 32u;
       let kk = e % 32u;
       let r0 = ((min(row, 255u)) / 32u);
       let r1 = (min(row, 255u)) % 32u;
-      if (row < 256u && k0 + kk < 64u) { tile_a[e] = g0(r0, r1, k0 + kk); } else { tile_a[e] = 0.0; }
+      if (row < 256u && k0 + kk < 32u) { tile_a[e] = g0(r0, r1, k0 + kk); } else { tile_a[e] = 0.0; }
     }
     workgroupBarrier();
-    let chunk = min(32u, 64u - k0);
+    let chunk = min(32u, 32u - k0);
     for (var q = 0u; q < chunk; q++) {
-      let b0 = bitcast<f32>(derived[32768u + (k0 + q) * 256u + min(col0, 255u)]);
-      let b1 = bitcast<f32>(derived[32768u + (k0 + q) * 256u + min(col1, 255u)]);
-      let b2 = bitcast<f32>(derived[32768u + (k0 + q) * 256u + min(col2, 255u)]);
-      let b3 = bitcast<f32>(derived[32768u + (k0 + q) * 256u + min(col3, 255u)]);
+      let b0 = bitcast<f32>(derived[8192u + (k0 + q) * 128u + min(col0, 127u)]);
+      let b1 = bitcast<f32>(derived[8192u + (k0 + q) * 128u + min(col1, 127u)]);
+      let b2 = bitcast<f32>(derived[8192u + (k0 + q) * 128u + min(col2, 127u)]);
+      let b3 = bitcast<f32>(derived[8192u + (k0 + q) * 128u + min(col3, 127u)]);
       let a0 = tile_a[0u + q];
       acc[0] = acc[0] + a0 * b0;
       acc[1] = acc[1] + a0 * b1;
@@ -925,38 +925,38 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lane:
     }
     workgroupBarrier();
   }
-  if (row0 + 0u < 256u && col0 < 256u) { work[65536u + (row0 + 0u) * 256u + col0] = bitcast<u32>(acc[0]); }
-  if (row0 + 0u < 256u && col1 < 256u) { work[65536u + (row0 + 0u) * 256u + col1] = bitcast<u32>(acc[1]); }
-  if (row0 + 0u < 256u && col2 < 256u) { work[65536u + (row0 + 0u) * 256u + col2] = bitcast<u32>(acc[2]); }
-  if (row0 + 0u < 256u && col3 < 256u) { work[65536u + (row0 + 0u) * 256u + col3] = bitcast<u32>(acc[3]); }
-  if (row0 + 1u < 256u && col0 < 256u) { work[65536u + (row0 + 1u) * 256u + col0] = bitcast<u32>(acc[4]); }
-  if (row0 + 1u < 256u && col1 < 256u) { work[65536u + (row0 + 1u) * 256u + col1] = bitcast<u32>(acc[5]); }
-  if (row0 + 1u < 256u && col2 < 256u) { work[65536u + (row0 + 1u) * 256u + col2] = bitcast<u32>(acc[6]); }
-  if (row0 + 1u < 256u && col3 < 256u) { work[65536u + (row0 + 1u) * 256u + col3] = bitcast<u32>(acc[7]); }
-  if (row0 + 2u < 256u && col0 < 256u) { work[65536u + (row0 + 2u) * 256u + col0] = bitcast<u32>(acc[8]); }
-  if (row0 + 2u < 256u && col1 < 256u) { work[65536u + (row0 + 2u) * 256u + col1] = bitcast<u32>(acc[9]); }
-  if (row0 + 2u < 256u && col2 < 256u) { work[65536u + (row0 + 2u) * 256u + col2] = bitcast<u32>(acc[10]); }
-  if (row0 + 2u < 256u && col3 < 256u) { work[65536u + (row0 + 2u) * 256u + col3] = bitcast<u32>(acc[11]); }
-  if (row0 + 3u < 256u && col0 < 256u) { work[65536u + (row0 + 3u) * 256u + col0] = bitcast<u32>(acc[12]); }
-  if (row0 + 3u < 256u && col1 < 256u) { work[65536u + (row0 + 3u) * 256u + col1] = bitcast<u32>(acc[13]); }
-  if (row0 + 3u < 256u && col2 < 256u) { work[65536u + (row0 + 3u) * 256u + col2] = bitcast<u32>(acc[14]); }
-  if (row0 + 3u < 256u && col3 < 256u) { work[65536u + (row0 + 3u) * 256u + col3] = bitcast<u32>(acc[15]); }
-  if (row0 + 4u < 256u && col0 < 256u) { work[65536u + (row0 + 4u) * 256u + col0] = bitcast<u32>(acc[16]); }
-  if (row0 + 4u < 256u && col1 < 256u) { work[65536u + (row0 + 4u) * 256u + col1] = bitcast<u32>(acc[17]); }
-  if (row0 + 4u < 256u && col2 < 256u) { work[65536u + (row0 + 4u) * 256u + col2] = bitcast<u32>(acc[18]); }
-  if (row0 + 4u < 256u && col3 < 256u) { work[65536u + (row0 + 4u) * 256u + col3] = bitcast<u32>(acc[19]); }
-  if (row0 + 5u < 256u && col0 < 256u) { work[65536u + (row0 + 5u) * 256u + col0] = bitcast<u32>(acc[20]); }
-  if (row0 + 5u < 256u && col1 < 256u) { work[65536u + (row0 + 5u) * 256u + col1] = bitcast<u32>(acc[21]); }
-  if (row0 + 5u < 256u && col2 < 256u) { work[65536u + (row0 + 5u) * 256u + col2] = bitcast<u32>(acc[22]); }
-  if (row0 + 5u < 256u && col3 < 256u) { work[65536u + (row0 + 5u) * 256u + col3] = bitcast<u32>(acc[23]); }
-  if (row0 + 6u < 256u && col0 < 256u) { work[65536u + (row0 + 6u) * 256u + col0] = bitcast<u32>(acc[24]); }
-  if (row0 + 6u < 256u && col1 < 256u) { work[65536u + (row0 + 6u) * 256u + col1] = bitcast<u32>(acc[25]); }
-  if (row0 + 6u < 256u && col2 < 256u) { work[65536u + (row0 + 6u) * 256u + col2] = bitcast<u32>(acc[26]); }
-  if (row0 + 6u < 256u && col3 < 256u) { work[65536u + (row0 + 6u) * 256u + col3] = bitcast<u32>(acc[27]); }
-  if (row0 + 7u < 256u && col0 < 256u) { work[65536u + (row0 + 7u) * 256u + col0] = bitcast<u32>(acc[28]); }
-  if (row0 + 7u < 256u && col1 < 256u) { work[65536u + (row0 + 7u) * 256u + col1] = bitcast<u32>(acc[29]); }
-  if (row0 + 7u < 256u && col2 < 256u) { work[65536u + (row0 + 7u) * 256u + col2] = bitcast<u32>(acc[30]); }
-  if (row0 + 7u < 256u && col3 < 256u) { work[65536u + (row0 + 7u) * 256u + col3] = bitcast<u32>(acc[31]); }
+  if (row0 + 0u < 256u && col0 < 128u) { work[32768u + (row0 + 0u) * 128u + col0] = bitcast<u32>(acc[0]); }
+  if (row0 + 0u < 256u && col1 < 128u) { work[32768u + (row0 + 0u) * 128u + col1] = bitcast<u32>(acc[1]); }
+  if (row0 + 0u < 256u && col2 < 128u) { work[32768u + (row0 + 0u) * 128u + col2] = bitcast<u32>(acc[2]); }
+  if (row0 + 0u < 256u && col3 < 128u) { work[32768u + (row0 + 0u) * 128u + col3] = bitcast<u32>(acc[3]); }
+  if (row0 + 1u < 256u && col0 < 128u) { work[32768u + (row0 + 1u) * 128u + col0] = bitcast<u32>(acc[4]); }
+  if (row0 + 1u < 256u && col1 < 128u) { work[32768u + (row0 + 1u) * 128u + col1] = bitcast<u32>(acc[5]); }
+  if (row0 + 1u < 256u && col2 < 128u) { work[32768u + (row0 + 1u) * 128u + col2] = bitcast<u32>(acc[6]); }
+  if (row0 + 1u < 256u && col3 < 128u) { work[32768u + (row0 + 1u) * 128u + col3] = bitcast<u32>(acc[7]); }
+  if (row0 + 2u < 256u && col0 < 128u) { work[32768u + (row0 + 2u) * 128u + col0] = bitcast<u32>(acc[8]); }
+  if (row0 + 2u < 256u && col1 < 128u) { work[32768u + (row0 + 2u) * 128u + col1] = bitcast<u32>(acc[9]); }
+  if (row0 + 2u < 256u && col2 < 128u) { work[32768u + (row0 + 2u) * 128u + col2] = bitcast<u32>(acc[10]); }
+  if (row0 + 2u < 256u && col3 < 128u) { work[32768u + (row0 + 2u) * 128u + col3] = bitcast<u32>(acc[11]); }
+  if (row0 + 3u < 256u && col0 < 128u) { work[32768u + (row0 + 3u) * 128u + col0] = bitcast<u32>(acc[12]); }
+  if (row0 + 3u < 256u && col1 < 128u) { work[32768u + (row0 + 3u) * 128u + col1] = bitcast<u32>(acc[13]); }
+  if (row0 + 3u < 256u && col2 < 128u) { work[32768u + (row0 + 3u) * 128u + col2] = bitcast<u32>(acc[14]); }
+  if (row0 + 3u < 256u && col3 < 128u) { work[32768u + (row0 + 3u) * 128u + col3] = bitcast<u32>(acc[15]); }
+  if (row0 + 4u < 256u && col0 < 128u) { work[32768u + (row0 + 4u) * 128u + col0] = bitcast<u32>(acc[16]); }
+  if (row0 + 4u < 256u && col1 < 128u) { work[32768u + (row0 + 4u) * 128u + col1] = bitcast<u32>(acc[17]); }
+  if (row0 + 4u < 256u && col2 < 128u) { work[32768u + (row0 + 4u) * 128u + col2] = bitcast<u32>(acc[18]); }
+  if (row0 + 4u < 256u && col3 < 128u) { work[32768u + (row0 + 4u) * 128u + col3] = bitcast<u32>(acc[19]); }
+  if (row0 + 5u < 256u && col0 < 128u) { work[32768u + (row0 + 5u) * 128u + col0] = bitcast<u32>(acc[20]); }
+  if (row0 + 5u < 256u && col1 < 128u) { work[32768u + (row0 + 5u) * 128u + col1] = bitcast<u32>(acc[21]); }
+  if (row0 + 5u < 256u && col2 < 128u) { work[32768u + (row0 + 5u) * 128u + col2] = bitcast<u32>(acc[22]); }
+  if (row0 + 5u < 256u && col3 < 128u) { work[32768u + (row0 + 5u) * 128u + col3] = bitcast<u32>(acc[23]); }
+  if (row0 + 6u < 256u && col0 < 128u) { work[32768u + (row0 + 6u) * 128u + col0] = bitcast<u32>(acc[24]); }
+  if (row0 + 6u < 256u && col1 < 128u) { work[32768u + (row0 + 6u) * 128u + col1] = bitcast<u32>(acc[25]); }
+  if (row0 + 6u < 256u && col2 < 128u) { work[32768u + (row0 + 6u) * 128u + col2] = bitcast<u32>(acc[26]); }
+  if (row0 + 6u < 256u && col3 < 128u) { work[32768u + (row0 + 6u) * 128u + col3] = bitcast<u32>(acc[27]); }
+  if (row0 + 7u < 256u && col0 < 128u) { work[32768u + (row0 + 7u) * 128u + col0] = bitcast<u32>(acc[28]); }
+  if (row0 + 7u < 256u && col1 < 128u) { work[32768u + (row0 + 7u) * 128u + col1] = bitcast<u32>(acc[29]); }
+  if (row0 + 7u < 256u && col2 < 128u) { work[32768u + (row0 + 7u) * 128u + col2] = bitcast<u32>(acc[30]); }
+  if (row0 + 7u < 256u && col3 < 128u) { work[32768u + (row0 + 7u) * 128u + col3] = bitcast<u32>(acc[31]); }
 }
 
 // ── kernel 7: persistent_scan (entry point main; bindings: uniforms, read, read_write, read, read) ──
@@ -967,7 +967,7 @@ struct Uniforms { w: array<vec4<u32>, 16> }
 @group(0) @binding(2) var<storage, read_write> work: array<u32>;
 @group(0) @binding(3) var<storage, read> params: array<u32>;
 @group(0) @binding(4) var<storage, read> in4: array<i32>;
-var<workgroup> wf: array<f32, 4096>;
+var<workgroup> wf: array<f32, 3072>;
 var<private> row0: u32;
 var<private> t_idx: u32;
 var<private> t_now: i32;
@@ -1079,147 +1079,147 @@ fn rn_c_less(a: i32, b: i32) -> f32 { return select(0.0, 1.0, a < b); }
 fn rn_c_greater(a: i32, b: i32) -> f32 { return select(0.0, 1.0, a > b); }
 fn rn_c_equal(a: i32, b: i32) -> f32 { return select(0.0, 1.0, a == b); }
 
-// slice float[8, 32, 64]
+// slice float[8, 32, 32]
 fn g5(i0: u32, i1: u32, i2: u32) -> f32 {
-  return bitcast<f32>(work[0u + i0 * 8192u + i1 * 256u + i2 + 192u]);
+  return bitcast<f32>(work[0u + i0 * 4096u + i1 * 128u + i2 + 96u]);
 }
 
-// add float[8, 32, 64]
+// add float[8, 32, 32]
 fn g4(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g5(i0, i1, i2), bitcast<f32>(params[1309120u + i2]));
+  return rn_f_add(g5(i0, i1, i2), bitcast<f32>(params[71616u + i2]));
 }
 
-// slice float[8, 64]
+// slice float[8, 32]
 fn s0_7(i0: u32, i1: u32) -> f32 {
-  return wf[2048u + (i0 - row0) * 256u + i1 + 192u];
+  return wf[2048u + (i0 - row0) * 128u + i1 + 96u];
 }
 
-// add float[8, 64]
+// add float[8, 32]
 fn s0_6(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_7(i0, i1), bitcast<f32>(params[1304960u + i1]));
+  return rn_f_add(s0_7(i0, i1), bitcast<f32>(params[70528u + i1]));
 }
 
-// add float[8, 64]
+// add float[8, 32]
 fn s0_3(i0: u32, i1: u32) -> f32 {
   return rn_f_add(g4(i0, t_idx, i1), s0_6(i0, i1));
 }
 
-// sigmoid float[8, 64]
+// sigmoid float[8, 32]
 fn s0_2(i0: u32, i1: u32) -> f32 {
   return rn_u_sigmoid(s0_3(i0, i1), 0.0);
 }
 
-// slice float[8, 32, 64]
+// slice float[8, 32, 32]
 fn g14(i0: u32, i1: u32, i2: u32) -> f32 {
-  return bitcast<f32>(work[0u + i0 * 8192u + i1 * 256u + i2 + 0u]);
+  return bitcast<f32>(work[0u + i0 * 4096u + i1 * 128u + i2 + 0u]);
 }
 
-// add float[8, 32, 64]
+// add float[8, 32, 32]
 fn g13(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g14(i0, i1, i2), bitcast<f32>(params[1284160u + i2]));
+  return rn_f_add(g14(i0, i1, i2), bitcast<f32>(params[65088u + i2]));
 }
 
-// slice float[8, 64]
+// slice float[8, 32]
 fn s0_16(i0: u32, i1: u32) -> f32 {
-  return wf[2048u + (i0 - row0) * 256u + i1 + 0u];
+  return wf[2048u + (i0 - row0) * 128u + i1 + 0u];
 }
 
-// add float[8, 64]
+// add float[8, 32]
 fn s0_15(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_16(i0, i1), bitcast<f32>(params[1280000u + i1]));
+  return rn_f_add(s0_16(i0, i1), bitcast<f32>(params[64000u + i1]));
 }
 
-// add float[8, 64]
+// add float[8, 32]
 fn s0_12(i0: u32, i1: u32) -> f32 {
   return rn_f_add(g13(i0, t_idx, i1), s0_15(i0, i1));
 }
 
-// sigmoid float[8, 64]
+// sigmoid float[8, 32]
 fn s0_11(i0: u32, i1: u32) -> f32 {
   return rn_u_sigmoid(s0_12(i0, i1), 0.0);
 }
 
-// mul float[8, 64]
+// mul float[8, 32]
 fn s0_10(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s0_11(i0, i1), wf[1024u + cur * 512u + (i0 - row0) * 64u + i1]);
+  return rn_f_mul(s0_11(i0, i1), wf[512u + cur * 256u + (i0 - row0) * 32u + i1]);
 }
 
-// slice float[8, 32, 64]
+// slice float[8, 32, 32]
 fn g21(i0: u32, i1: u32, i2: u32) -> f32 {
-  return bitcast<f32>(work[0u + i0 * 8192u + i1 * 256u + i2 + 128u]);
+  return bitcast<f32>(work[0u + i0 * 4096u + i1 * 128u + i2 + 64u]);
 }
 
-// add float[8, 32, 64]
+// add float[8, 32, 32]
 fn g20(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g21(i0, i1, i2), bitcast<f32>(params[1300800u + i2]));
+  return rn_f_add(g21(i0, i1, i2), bitcast<f32>(params[69440u + i2]));
 }
 
-// slice float[8, 64]
+// slice float[8, 32]
 fn s0_23(i0: u32, i1: u32) -> f32 {
-  return wf[2048u + (i0 - row0) * 256u + i1 + 128u];
+  return wf[2048u + (i0 - row0) * 128u + i1 + 64u];
 }
 
-// add float[8, 64]
+// add float[8, 32]
 fn s0_22(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_23(i0, i1), bitcast<f32>(params[1296640u + i1]));
+  return rn_f_add(s0_23(i0, i1), bitcast<f32>(params[68352u + i1]));
 }
 
-// add float[8, 64]
+// add float[8, 32]
 fn s0_19(i0: u32, i1: u32) -> f32 {
   return rn_f_add(g20(i0, t_idx, i1), s0_22(i0, i1));
 }
 
-// sigmoid float[8, 64]
+// sigmoid float[8, 32]
 fn s0_18(i0: u32, i1: u32) -> f32 {
   return rn_u_sigmoid(s0_19(i0, i1), 0.0);
 }
 
-// slice float[8, 32, 64]
+// slice float[8, 32, 32]
 fn g27(i0: u32, i1: u32, i2: u32) -> f32 {
-  return bitcast<f32>(work[0u + i0 * 8192u + i1 * 256u + i2 + 64u]);
+  return bitcast<f32>(work[0u + i0 * 4096u + i1 * 128u + i2 + 32u]);
 }
 
-// add float[8, 32, 64]
+// add float[8, 32, 32]
 fn g26(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g27(i0, i1, i2), bitcast<f32>(params[1292480u + i2]));
+  return rn_f_add(g27(i0, i1, i2), bitcast<f32>(params[67264u + i2]));
 }
 
-// slice float[8, 64]
+// slice float[8, 32]
 fn s0_29(i0: u32, i1: u32) -> f32 {
-  return wf[2048u + (i0 - row0) * 256u + i1 + 64u];
+  return wf[2048u + (i0 - row0) * 128u + i1 + 32u];
 }
 
-// add float[8, 64]
+// add float[8, 32]
 fn s0_28(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_29(i0, i1), bitcast<f32>(params[1288320u + i1]));
+  return rn_f_add(s0_29(i0, i1), bitcast<f32>(params[66176u + i1]));
 }
 
-// add float[8, 64]
+// add float[8, 32]
 fn s0_25(i0: u32, i1: u32) -> f32 {
   return rn_f_add(g26(i0, t_idx, i1), s0_28(i0, i1));
 }
 
-// tanh float[8, 64]
+// tanh float[8, 32]
 fn s0_24(i0: u32, i1: u32) -> f32 {
   return rn_u_tanh(s0_25(i0, i1), 0.0);
 }
 
-// mul float[8, 64]
+// mul float[8, 32]
 fn s0_17(i0: u32, i1: u32) -> f32 {
   return rn_f_mul(s0_18(i0, i1), s0_24(i0, i1));
 }
 
-// add float[8, 64]
+// add float[8, 32]
 fn s0_9(i0: u32, i1: u32) -> f32 {
   return rn_f_add(s0_10(i0, i1), s0_17(i0, i1));
 }
 
-// tanh float[8, 64]
+// tanh float[8, 32]
 fn s0_8(i0: u32, i1: u32) -> f32 {
   return rn_u_tanh(s0_9(i0, i1), 0.0);
 }
 
-// mul float[8, 64]
+// mul float[8, 32]
 fn s0_1(i0: u32, i1: u32) -> f32 {
   return rn_f_mul(s0_2(i0, i1), s0_8(i0, i1));
 }
@@ -1234,38 +1234,69 @@ fn s0_30(i0: u32, i1: u32) -> f32 {
   return s0_31(i0);
 }
 
-// where float[8, 64]
+// where float[8, 32]
 fn s0_0(i0: u32, i1: u32) -> f32 {
-  return select(wf[0u + cur * 512u + (i0 - row0) * 64u + i1], s0_1(i0, i1), s0_30(i0, 0u) != 0.0);
+  return select(wf[0u + cur * 256u + (i0 - row0) * 32u + i1], s0_1(i0, i1), s0_30(i0, 0u) != 0.0);
 }
 
-// where float[8, 64]
+// where float[8, 32]
 fn s0_32(i0: u32, i1: u32) -> f32 {
-  return select(wf[1024u + cur * 512u + (i0 - row0) * 64u + i1], s0_9(i0, i1), s0_30(i0, 0u) != 0.0);
+  return select(wf[512u + cur * 256u + (i0 - row0) * 32u + i1], s0_9(i0, i1), s0_30(i0, 0u) != 0.0);
 }
 
-// where float[8, 64]
+// maximum float[8, 32]
+fn s0_34(i0: u32, i1: u32) -> f32 {
+  return rn_f_maximum(wf[1024u + cur * 256u + (i0 - row0) * 32u + i1], s0_1(i0, i1));
+}
+
+// where float[8, 32]
 fn s0_33(i0: u32, i1: u32) -> f32 {
-  return select(0.0, s0_1(i0, i1), s0_30(i0, 0u) != 0.0);
+  return select(wf[1024u + cur * 256u + (i0 - row0) * 32u + i1], s0_34(i0, i1), s0_30(i0, 0u) != 0.0);
+}
+
+// where float[8, 32]
+fn s0_35(i0: u32, i1: u32) -> f32 {
+  return select(wf[1536u + cur * 256u + (i0 - row0) * 32u + i1], s0_34(i0, i1), s0_30(i0, 0u) != 0.0);
+}
+
+// where float[8, 32]
+fn s0_36(i0: u32, i1: u32) -> f32 {
+  return select(0.0, s0_34(i0, i1), s0_30(i0, 0u) != 0.0);
 }
 
 fn scan0(lane: u32) {
   let batch = u_batch();
   cur = 0u;
-  for (var e = lane; e < 512u; e += 64u) {
-    let row = row0 + e / 64u;
+  for (var e = lane; e < 256u; e += 64u) {
+    let row = row0 + e / 32u;
     if (row < batch) {
-      let j = e % 64u;
+      let j = e % 32u;
       let i1 = j;
       wf[0u + e] = 0.0;
     }
   }
-  for (var e = lane; e < 512u; e += 64u) {
-    let row = row0 + e / 64u;
+  for (var e = lane; e < 256u; e += 64u) {
+    let row = row0 + e / 32u;
     if (row < batch) {
-      let j = e % 64u;
+      let j = e % 32u;
+      let i1 = j;
+      wf[512u + e] = 0.0;
+    }
+  }
+  for (var e = lane; e < 256u; e += 64u) {
+    let row = row0 + e / 32u;
+    if (row < batch) {
+      let j = e % 32u;
       let i1 = j;
       wf[1024u + e] = 0.0;
+    }
+  }
+  for (var e = lane; e < 256u; e += 64u) {
+    let row = row0 + e / 32u;
+    if (row < batch) {
+      let j = e % 32u;
+      let i1 = j;
+      wf[1536u + e] = 0.0;
     }
   }
   workgroupBarrier();
@@ -1273,7 +1304,7 @@ fn scan0(lane: u32) {
   for (var i = 0u; i < steps; i++) {
     t_idx = i;
     t_now = i32(t_idx);
-    for (var j = lane; j < 256u; j += 64u) {
+    for (var j = lane; j < 128u; j += 64u) {
       var acc: array<f32, 8>;
       acc[0] = 0.0;
       acc[1] = 0.0;
@@ -1283,259 +1314,322 @@ fn scan0(lane: u32) {
       acc[5] = 0.0;
       acc[6] = 0.0;
       acc[7] = 0.0;
-      for (var q = 0u; q < 64u; q++) {
-        let w = bitcast<f32>(derived[16384u + q * 256u + j]);
-        acc[0] = acc[0] + wf[0u + cur * 512u + (row0 + 0u - row0) * 64u + q] * w;
-        acc[1] = acc[1] + wf[0u + cur * 512u + (row0 + 1u - row0) * 64u + q] * w;
-        acc[2] = acc[2] + wf[0u + cur * 512u + (row0 + 2u - row0) * 64u + q] * w;
-        acc[3] = acc[3] + wf[0u + cur * 512u + (row0 + 3u - row0) * 64u + q] * w;
-        acc[4] = acc[4] + wf[0u + cur * 512u + (row0 + 4u - row0) * 64u + q] * w;
-        acc[5] = acc[5] + wf[0u + cur * 512u + (row0 + 5u - row0) * 64u + q] * w;
-        acc[6] = acc[6] + wf[0u + cur * 512u + (row0 + 6u - row0) * 64u + q] * w;
-        acc[7] = acc[7] + wf[0u + cur * 512u + (row0 + 7u - row0) * 64u + q] * w;
+      for (var q = 0u; q < 32u; q++) {
+        let w = bitcast<f32>(derived[4096u + q * 128u + j]);
+        acc[0] = acc[0] + wf[0u + cur * 256u + (row0 + 0u - row0) * 32u + q] * w;
+        acc[1] = acc[1] + wf[0u + cur * 256u + (row0 + 1u - row0) * 32u + q] * w;
+        acc[2] = acc[2] + wf[0u + cur * 256u + (row0 + 2u - row0) * 32u + q] * w;
+        acc[3] = acc[3] + wf[0u + cur * 256u + (row0 + 3u - row0) * 32u + q] * w;
+        acc[4] = acc[4] + wf[0u + cur * 256u + (row0 + 4u - row0) * 32u + q] * w;
+        acc[5] = acc[5] + wf[0u + cur * 256u + (row0 + 5u - row0) * 32u + q] * w;
+        acc[6] = acc[6] + wf[0u + cur * 256u + (row0 + 6u - row0) * 32u + q] * w;
+        acc[7] = acc[7] + wf[0u + cur * 256u + (row0 + 7u - row0) * 32u + q] * w;
       }
       if (row0 + 0u < batch) { wf[2048u + 0u + j] = acc[0]; }
-      if (row0 + 1u < batch) { wf[2048u + 256u + j] = acc[1]; }
-      if (row0 + 2u < batch) { wf[2048u + 512u + j] = acc[2]; }
-      if (row0 + 3u < batch) { wf[2048u + 768u + j] = acc[3]; }
-      if (row0 + 4u < batch) { wf[2048u + 1024u + j] = acc[4]; }
-      if (row0 + 5u < batch) { wf[2048u + 1280u + j] = acc[5]; }
-      if (row0 + 6u < batch) { wf[2048u + 1536u + j] = acc[6]; }
-      if (row0 + 7u < batch) { wf[2048u + 1792u + j] = acc[7]; }
+      if (row0 + 1u < batch) { wf[2048u + 128u + j] = acc[1]; }
+      if (row0 + 2u < batch) { wf[2048u + 256u + j] = acc[2]; }
+      if (row0 + 3u < batch) { wf[2048u + 384u + j] = acc[3]; }
+      if (row0 + 4u < batch) { wf[2048u + 512u + j] = acc[4]; }
+      if (row0 + 5u < batch) { wf[2048u + 640u + j] = acc[5]; }
+      if (row0 + 6u < batch) { wf[2048u + 768u + j] = acc[6]; }
+      if (row0 + 7u < batch) { wf[2048u + 896u + j] = acc[7]; }
     }
     workgroupBarrier();
-    for (var e = lane; e < 512u; e += 64u) {
-      let row = row0 + e / 64u;
+    for (var e = lane; e < 256u; e += 64u) {
+      let row = row0 + e / 32u;
       if (row < batch) {
-        let j = e % 64u;
+        let j = e % 32u;
         let i1 = j;
-        wf[0u + (1u - cur) * 512u + e] = s0_0(row, i1);
+        wf[0u + (1u - cur) * 256u + e] = s0_0(row, i1);
       }
     }
-    for (var e = lane; e < 512u; e += 64u) {
-      let row = row0 + e / 64u;
+    for (var e = lane; e < 256u; e += 64u) {
+      let row = row0 + e / 32u;
       if (row < batch) {
-        let j = e % 64u;
+        let j = e % 32u;
         let i1 = j;
-        wf[1024u + (1u - cur) * 512u + e] = s0_32(row, i1);
+        wf[512u + (1u - cur) * 256u + e] = s0_32(row, i1);
       }
     }
-    for (var e = lane; e < 512u; e += 64u) {
-      let row = row0 + e / 64u;
+    for (var e = lane; e < 256u; e += 64u) {
+      let row = row0 + e / 32u;
       if (row < batch) {
-        let j = e % 64u;
+        let j = e % 32u;
         let i1 = j;
-        work[132096u + (row * 32u + t_idx) * 64u + j] = bitcast<u32>(s0_33(row, i1));
+        wf[1024u + (1u - cur) * 256u + e] = s0_33(row, i1);
+      }
+    }
+    for (var e = lane; e < 256u; e += 64u) {
+      let row = row0 + e / 32u;
+      if (row < batch) {
+        let j = e % 32u;
+        let i1 = j;
+        wf[1536u + (1u - cur) * 256u + e] = s0_35(row, i1);
+      }
+    }
+    for (var e = lane; e < 256u; e += 64u) {
+      let row = row0 + e / 32u;
+      if (row < batch) {
+        let j = e % 32u;
+        let i1 = j;
+        work[66560u + (row * 32u + t_idx) * 32u + j] = bitcast<u32>(s0_36(row, i1));
       }
     }
     workgroupBarrier();
     cur = (i + 1u) & 1u;
   }
-  for (var e = lane; e < 512u; e += 64u) {
-    let row = row0 + e / 64u;
+  for (var e = lane; e < 256u; e += 64u) {
+    let row = row0 + e / 32u;
     if (row < batch) {
-      let j = e % 64u;
+      let j = e % 32u;
       let i1 = j;
-      work[131072u + row * 64u + j] = bitcast<u32>(wf[0u + cur * 512u + e]);
+      work[65536u + row * 32u + j] = bitcast<u32>(wf[0u + cur * 256u + e]);
     }
   }
-  for (var e = lane; e < 512u; e += 64u) {
-    let row = row0 + e / 64u;
+  for (var e = lane; e < 256u; e += 64u) {
+    let row = row0 + e / 32u;
     if (row < batch) {
-      let j = e % 64u;
+      let j = e % 32u;
       let i1 = j;
-      work[131584u + row * 64u + j] = bitcast<u32>(wf[1024u + cur * 512u + e]);
+      work[65792u + row * 32u + j] = bitcast<u32>(wf[512u + cur * 256u + e]);
+    }
+  }
+  for (var e = lane; e < 256u; e += 64u) {
+    let row = row0 + e / 32u;
+    if (row < batch) {
+      let j = e % 32u;
+      let i1 = j;
+      work[66048u + row * 32u + j] = bitcast<u32>(wf[1024u + cur * 256u + e]);
+    }
+  }
+  for (var e = lane; e < 256u; e += 64u) {
+    let row = row0 + e / 32u;
+    if (row < batch) {
+      let j = e % 32u;
+      let i1 = j;
+      work[66304u + row * 32u + j] = bitcast<u32>(wf[1536u + cur * 256u + e]);
     }
   }
 }
 
-// slice float[8, 32, 64]
-fn g39(i0: u32, i1: u32, i2: u32) -> f32 {
-  return bitcast<f32>(work[65536u + i0 * 8192u + i1 * 256u + i2 + 192u]);
+// slice float[8, 32, 32]
+fn g42(i0: u32, i1: u32, i2: u32) -> f32 {
+  return bitcast<f32>(work[32768u + i0 * 4096u + i1 * 128u + i2 + 96u]);
 }
 
-// add float[8, 32, 64]
-fn g38(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g39(i0, i1, i2), bitcast<f32>(params[1342400u + i2]));
+// add float[8, 32, 32]
+fn g41(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g42(i0, i1, i2), bitcast<f32>(params[80320u + i2]));
 }
 
-// slice float[8, 64]
-fn s1_41(i0: u32, i1: u32) -> f32 {
-  return wf[2048u + (i0 - row0) * 256u + i1 + 192u];
-}
-
-// add float[8, 64]
-fn s1_40(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_41(i0, i1), bitcast<f32>(params[1338240u + i1]));
-}
-
-// add float[8, 64]
-fn s1_37(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g38(i0, t_idx, i1), s1_40(i0, i1));
-}
-
-// sigmoid float[8, 64]
-fn s1_36(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s1_37(i0, i1), 0.0);
-}
-
-// slice float[8, 32, 64]
-fn g48(i0: u32, i1: u32, i2: u32) -> f32 {
-  return bitcast<f32>(work[65536u + i0 * 8192u + i1 * 256u + i2 + 0u]);
-}
-
-// add float[8, 32, 64]
-fn g47(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g48(i0, i1, i2), bitcast<f32>(params[1317440u + i2]));
-}
-
-// slice float[8, 64]
-fn s1_50(i0: u32, i1: u32) -> f32 {
-  return wf[2048u + (i0 - row0) * 256u + i1 + 0u];
-}
-
-// add float[8, 64]
-fn s1_49(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_50(i0, i1), bitcast<f32>(params[1313280u + i1]));
-}
-
-// add float[8, 64]
-fn s1_46(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g47(i0, t_idx, i1), s1_49(i0, i1));
-}
-
-// sigmoid float[8, 64]
-fn s1_45(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s1_46(i0, i1), 0.0);
-}
-
-// mul float[8, 64]
+// slice float[8, 32]
 fn s1_44(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s1_45(i0, i1), wf[1024u + cur * 512u + (i0 - row0) * 64u + i1]);
+  return wf[2048u + (i0 - row0) * 128u + i1 + 96u];
 }
 
-// slice float[8, 32, 64]
-fn g55(i0: u32, i1: u32, i2: u32) -> f32 {
-  return bitcast<f32>(work[65536u + i0 * 8192u + i1 * 256u + i2 + 128u]);
-}
-
-// add float[8, 32, 64]
-fn g54(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g55(i0, i1, i2), bitcast<f32>(params[1334080u + i2]));
-}
-
-// slice float[8, 64]
-fn s1_57(i0: u32, i1: u32) -> f32 {
-  return wf[2048u + (i0 - row0) * 256u + i1 + 128u];
-}
-
-// add float[8, 64]
-fn s1_56(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_57(i0, i1), bitcast<f32>(params[1329920u + i1]));
-}
-
-// add float[8, 64]
-fn s1_53(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g54(i0, t_idx, i1), s1_56(i0, i1));
-}
-
-// sigmoid float[8, 64]
-fn s1_52(i0: u32, i1: u32) -> f32 {
-  return rn_u_sigmoid(s1_53(i0, i1), 0.0);
-}
-
-// slice float[8, 32, 64]
-fn g61(i0: u32, i1: u32, i2: u32) -> f32 {
-  return bitcast<f32>(work[65536u + i0 * 8192u + i1 * 256u + i2 + 64u]);
-}
-
-// add float[8, 32, 64]
-fn g60(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g61(i0, i1, i2), bitcast<f32>(params[1325760u + i2]));
-}
-
-// slice float[8, 64]
-fn s1_63(i0: u32, i1: u32) -> f32 {
-  return wf[2048u + (i0 - row0) * 256u + i1 + 64u];
-}
-
-// add float[8, 64]
-fn s1_62(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_63(i0, i1), bitcast<f32>(params[1321600u + i1]));
-}
-
-// add float[8, 64]
-fn s1_59(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(g60(i0, t_idx, i1), s1_62(i0, i1));
-}
-
-// tanh float[8, 64]
-fn s1_58(i0: u32, i1: u32) -> f32 {
-  return rn_u_tanh(s1_59(i0, i1), 0.0);
-}
-
-// mul float[8, 64]
-fn s1_51(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s1_52(i0, i1), s1_58(i0, i1));
-}
-
-// add float[8, 64]
+// add float[8, 32]
 fn s1_43(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_44(i0, i1), s1_51(i0, i1));
+  return rn_f_add(s1_44(i0, i1), bitcast<f32>(params[79232u + i1]));
 }
 
-// tanh float[8, 64]
-fn s1_42(i0: u32, i1: u32) -> f32 {
-  return rn_u_tanh(s1_43(i0, i1), 0.0);
+// add float[8, 32]
+fn s1_40(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g41(i0, t_idx, i1), s1_43(i0, i1));
 }
 
-// mul float[8, 64]
-fn s1_35(i0: u32, i1: u32) -> f32 {
-  return rn_f_mul(s1_36(i0, i1), s1_42(i0, i1));
+// sigmoid float[8, 32]
+fn s1_39(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s1_40(i0, i1), 0.0);
+}
+
+// slice float[8, 32, 32]
+fn g51(i0: u32, i1: u32, i2: u32) -> f32 {
+  return bitcast<f32>(work[32768u + i0 * 4096u + i1 * 128u + i2 + 0u]);
+}
+
+// add float[8, 32, 32]
+fn g50(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g51(i0, i1, i2), bitcast<f32>(params[73792u + i2]));
+}
+
+// slice float[8, 32]
+fn s1_53(i0: u32, i1: u32) -> f32 {
+  return wf[2048u + (i0 - row0) * 128u + i1 + 0u];
+}
+
+// add float[8, 32]
+fn s1_52(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s1_53(i0, i1), bitcast<f32>(params[72704u + i1]));
+}
+
+// add float[8, 32]
+fn s1_49(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g50(i0, t_idx, i1), s1_52(i0, i1));
+}
+
+// sigmoid float[8, 32]
+fn s1_48(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s1_49(i0, i1), 0.0);
+}
+
+// mul float[8, 32]
+fn s1_47(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s1_48(i0, i1), wf[512u + cur * 256u + (i0 - row0) * 32u + i1]);
+}
+
+// slice float[8, 32, 32]
+fn g58(i0: u32, i1: u32, i2: u32) -> f32 {
+  return bitcast<f32>(work[32768u + i0 * 4096u + i1 * 128u + i2 + 64u]);
+}
+
+// add float[8, 32, 32]
+fn g57(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g58(i0, i1, i2), bitcast<f32>(params[78144u + i2]));
+}
+
+// slice float[8, 32]
+fn s1_60(i0: u32, i1: u32) -> f32 {
+  return wf[2048u + (i0 - row0) * 128u + i1 + 64u];
+}
+
+// add float[8, 32]
+fn s1_59(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s1_60(i0, i1), bitcast<f32>(params[77056u + i1]));
+}
+
+// add float[8, 32]
+fn s1_56(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g57(i0, t_idx, i1), s1_59(i0, i1));
+}
+
+// sigmoid float[8, 32]
+fn s1_55(i0: u32, i1: u32) -> f32 {
+  return rn_u_sigmoid(s1_56(i0, i1), 0.0);
+}
+
+// slice float[8, 32, 32]
+fn g64(i0: u32, i1: u32, i2: u32) -> f32 {
+  return bitcast<f32>(work[32768u + i0 * 4096u + i1 * 128u + i2 + 32u]);
+}
+
+// add float[8, 32, 32]
+fn g63(i0: u32, i1: u32, i2: u32) -> f32 {
+  return rn_f_add(g64(i0, i1, i2), bitcast<f32>(params[75968u + i2]));
+}
+
+// slice float[8, 32]
+fn s1_66(i0: u32, i1: u32) -> f32 {
+  return wf[2048u + (i0 - row0) * 128u + i1 + 32u];
+}
+
+// add float[8, 32]
+fn s1_65(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s1_66(i0, i1), bitcast<f32>(params[74880u + i1]));
+}
+
+// add float[8, 32]
+fn s1_62(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(g63(i0, t_idx, i1), s1_65(i0, i1));
+}
+
+// tanh float[8, 32]
+fn s1_61(i0: u32, i1: u32) -> f32 {
+  return rn_u_tanh(s1_62(i0, i1), 0.0);
+}
+
+// mul float[8, 32]
+fn s1_54(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s1_55(i0, i1), s1_61(i0, i1));
+}
+
+// add float[8, 32]
+fn s1_46(i0: u32, i1: u32) -> f32 {
+  return rn_f_add(s1_47(i0, i1), s1_54(i0, i1));
+}
+
+// tanh float[8, 32]
+fn s1_45(i0: u32, i1: u32) -> f32 {
+  return rn_u_tanh(s1_46(i0, i1), 0.0);
+}
+
+// mul float[8, 32]
+fn s1_38(i0: u32, i1: u32) -> f32 {
+  return rn_f_mul(s1_39(i0, i1), s1_45(i0, i1));
 }
 
 // greater float[8]
-fn s1_65(i0: u32) -> f32 {
+fn s1_68(i0: u32) -> f32 {
   return rn_c_greater(in4[i0], t_now);
 }
 
 // reshape float[8, 1]
-fn s1_64(i0: u32, i1: u32) -> f32 {
-  return s1_65(i0);
-}
-
-// where float[8, 64]
-fn s1_34(i0: u32, i1: u32) -> f32 {
-  return select(wf[0u + cur * 512u + (i0 - row0) * 64u + i1], s1_35(i0, i1), s1_64(i0, 0u) != 0.0);
-}
-
-// where float[8, 64]
-fn s1_66(i0: u32, i1: u32) -> f32 {
-  return select(wf[1024u + cur * 512u + (i0 - row0) * 64u + i1], s1_43(i0, i1), s1_64(i0, 0u) != 0.0);
-}
-
-// where float[8, 64]
 fn s1_67(i0: u32, i1: u32) -> f32 {
-  return select(0.0, s1_35(i0, i1), s1_64(i0, 0u) != 0.0);
+  return s1_68(i0);
+}
+
+// where float[8, 32]
+fn s1_37(i0: u32, i1: u32) -> f32 {
+  return select(wf[0u + cur * 256u + (i0 - row0) * 32u + i1], s1_38(i0, i1), s1_67(i0, 0u) != 0.0);
+}
+
+// where float[8, 32]
+fn s1_69(i0: u32, i1: u32) -> f32 {
+  return select(wf[512u + cur * 256u + (i0 - row0) * 32u + i1], s1_46(i0, i1), s1_67(i0, 0u) != 0.0);
+}
+
+// maximum float[8, 32]
+fn s1_71(i0: u32, i1: u32) -> f32 {
+  return rn_f_maximum(wf[1024u + cur * 256u + (i0 - row0) * 32u + i1], s1_38(i0, i1));
+}
+
+// where float[8, 32]
+fn s1_70(i0: u32, i1: u32) -> f32 {
+  return select(wf[1024u + cur * 256u + (i0 - row0) * 32u + i1], s1_71(i0, i1), s1_67(i0, 0u) != 0.0);
+}
+
+// where float[8, 32]
+fn s1_72(i0: u32, i1: u32) -> f32 {
+  return select(wf[1536u + cur * 256u + (i0 - row0) * 32u + i1], s1_71(i0, i1), s1_67(i0, 0u) != 0.0);
+}
+
+// where float[8, 32]
+fn s1_73(i0: u32, i1: u32) -> f32 {
+  return select(0.0, s1_71(i0, i1), s1_67(i0, 0u) != 0.0);
 }
 
 fn scan1(lane: u32) {
   let batch = u_batch();
   cur = 0u;
-  for (var e = lane; e < 512u; e += 64u) {
-    let row = row0 + e / 64u;
+  for (var e = lane; e < 256u; e += 64u) {
+    let row = row0 + e / 32u;
     if (row < batch) {
-      let j = e % 64u;
+      let j = e % 32u;
       let i1 = j;
       wf[0u + e] = 0.0;
     }
   }
-  for (var e = lane; e < 512u; e += 64u) {
-    let row = row0 + e / 64u;
+  for (var e = lane; e < 256u; e += 64u) {
+    let row = row0 + e / 32u;
     if (row < batch) {
-      let j = e % 64u;
+      let j = e % 32u;
+      let i1 = j;
+      wf[512u + e] = 0.0;
+    }
+  }
+  for (var e = lane; e < 256u; e += 64u) {
+    let row = row0 + e / 32u;
+    if (row < batch) {
+      let j = e % 32u;
       let i1 = j;
       wf[1024u + e] = 0.0;
+    }
+  }
+  for (var e = lane; e < 256u; e += 64u) {
+    let row = row0 + e / 32u;
+    if (row < batch) {
+      let j = e % 32u;
+      let i1 = j;
+      wf[1536u + e] = 0.0;
     }
   }
   workgroupBarrier();
@@ -1543,7 +1637,7 @@ fn scan1(lane: u32) {
   for (var i = 0u; i < steps; i++) {
     t_idx = steps - 1u - i;
     t_now = i32(t_idx);
-    for (var j = lane; j < 256u; j += 64u) {
+    for (var j = lane; j < 128u; j += 64u) {
       var acc: array<f32, 8>;
       acc[0] = 0.0;
       acc[1] = 0.0;
@@ -1553,68 +1647,100 @@ fn scan1(lane: u32) {
       acc[5] = 0.0;
       acc[6] = 0.0;
       acc[7] = 0.0;
-      for (var q = 0u; q < 64u; q++) {
-        let w = bitcast<f32>(derived[49152u + q * 256u + j]);
-        acc[0] = acc[0] + wf[0u + cur * 512u + (row0 + 0u - row0) * 64u + q] * w;
-        acc[1] = acc[1] + wf[0u + cur * 512u + (row0 + 1u - row0) * 64u + q] * w;
-        acc[2] = acc[2] + wf[0u + cur * 512u + (row0 + 2u - row0) * 64u + q] * w;
-        acc[3] = acc[3] + wf[0u + cur * 512u + (row0 + 3u - row0) * 64u + q] * w;
-        acc[4] = acc[4] + wf[0u + cur * 512u + (row0 + 4u - row0) * 64u + q] * w;
-        acc[5] = acc[5] + wf[0u + cur * 512u + (row0 + 5u - row0) * 64u + q] * w;
-        acc[6] = acc[6] + wf[0u + cur * 512u + (row0 + 6u - row0) * 64u + q] * w;
-        acc[7] = acc[7] + wf[0u + cur * 512u + (row0 + 7u - row0) * 64u + q] * w;
+      for (var q = 0u; q < 32u; q++) {
+        let w = bitcast<f32>(derived[12288u + q * 128u + j]);
+        acc[0] = acc[0] + wf[0u + cur * 256u + (row0 + 0u - row0) * 32u + q] * w;
+        acc[1] = acc[1] + wf[0u + cur * 256u + (row0 + 1u - row0) * 32u + q] * w;
+        acc[2] = acc[2] + wf[0u + cur * 256u + (row0 + 2u - row0) * 32u + q] * w;
+        acc[3] = acc[3] + wf[0u + cur * 256u + (row0 + 3u - row0) * 32u + q] * w;
+        acc[4] = acc[4] + wf[0u + cur * 256u + (row0 + 4u - row0) * 32u + q] * w;
+        acc[5] = acc[5] + wf[0u + cur * 256u + (row0 + 5u - row0) * 32u + q] * w;
+        acc[6] = acc[6] + wf[0u + cur * 256u + (row0 + 6u - row0) * 32u + q] * w;
+        acc[7] = acc[7] + wf[0u + cur * 256u + (row0 + 7u - row0) * 32u + q] * w;
       }
       if (row0 + 0u < batch) { wf[2048u + 0u + j] = acc[0]; }
-      if (row0 + 1u < batch) { wf[2048u + 256u + j] = acc[1]; }
-      if (row0 + 2u < batch) { wf[2048u + 512u + j] = acc[2]; }
-      if (row0 + 3u < batch) { wf[2048u + 768u + j] = acc[3]; }
-      if (row0 + 4u < batch) { wf[2048u + 1024u + j] = acc[4]; }
-      if (row0 + 5u < batch) { wf[2048u + 1280u + j] = acc[5]; }
-      if (row0 + 6u < batch) { wf[2048u + 1536u + j] = acc[6]; }
-      if (row0 + 7u < batch) { wf[2048u + 1792u + j] = acc[7]; }
+      if (row0 + 1u < batch) { wf[2048u + 128u + j] = acc[1]; }
+      if (row0 + 2u < batch) { wf[2048u + 256u + j] = acc[2]; }
+      if (row0 + 3u < batch) { wf[2048u + 384u + j] = acc[3]; }
+      if (row0 + 4u < batch) { wf[2048u + 512u + j] = acc[4]; }
+      if (row0 + 5u < batch) { wf[2048u + 640u + j] = acc[5]; }
+      if (row0 + 6u < batch) { wf[2048u + 768u + j] = acc[6]; }
+      if (row0 + 7u < batch) { wf[2048u + 896u + j] = acc[7]; }
     }
     workgroupBarrier();
-    for (var e = lane; e < 512u; e += 64u) {
-      let row = row0 + e / 64u;
+    for (var e = lane; e < 256u; e += 64u) {
+      let row = row0 + e / 32u;
       if (row < batch) {
-        let j = e % 64u;
+        let j = e % 32u;
         let i1 = j;
-        wf[0u + (1u - cur) * 512u + e] = s1_34(row, i1);
+        wf[0u + (1u - cur) * 256u + e] = s1_37(row, i1);
       }
     }
-    for (var e = lane; e < 512u; e += 64u) {
-      let row = row0 + e / 64u;
+    for (var e = lane; e < 256u; e += 64u) {
+      let row = row0 + e / 32u;
       if (row < batch) {
-        let j = e % 64u;
+        let j = e % 32u;
         let i1 = j;
-        wf[1024u + (1u - cur) * 512u + e] = s1_66(row, i1);
+        wf[512u + (1u - cur) * 256u + e] = s1_69(row, i1);
       }
     }
-    for (var e = lane; e < 512u; e += 64u) {
-      let row = row0 + e / 64u;
+    for (var e = lane; e < 256u; e += 64u) {
+      let row = row0 + e / 32u;
       if (row < batch) {
-        let j = e % 64u;
+        let j = e % 32u;
         let i1 = j;
-        work[149504u + (row * 32u + t_idx) * 64u + j] = bitcast<u32>(s1_67(row, i1));
+        wf[1024u + (1u - cur) * 256u + e] = s1_70(row, i1);
+      }
+    }
+    for (var e = lane; e < 256u; e += 64u) {
+      let row = row0 + e / 32u;
+      if (row < batch) {
+        let j = e % 32u;
+        let i1 = j;
+        wf[1536u + (1u - cur) * 256u + e] = s1_72(row, i1);
+      }
+    }
+    for (var e = lane; e < 256u; e += 64u) {
+      let row = row0 + e / 32u;
+      if (row < batch) {
+        let j = e % 32u;
+        let i1 = j;
+        work[75776u + (row * 32u + t_idx) * 32u + j] = bitcast<u32>(s1_73(row, i1));
       }
     }
     workgroupBarrier();
     cur = (i + 1u) & 1u;
   }
-  for (var e = lane; e < 512u; e += 64u) {
-    let row = row0 + e / 64u;
+  for (var e = lane; e < 256u; e += 64u) {
+    let row = row0 + e / 32u;
     if (row < batch) {
-      let j = e % 64u;
+      let j = e % 32u;
       let i1 = j;
-      work[148480u + row * 64u + j] = bitcast<u32>(wf[0u + cur * 512u + e]);
+      work[74752u + row * 32u + j] = bitcast<u32>(wf[0u + cur * 256u + e]);
     }
   }
-  for (var e = lane; e < 512u; e += 64u) {
-    let row = row0 + e / 64u;
+  for (var e = lane; e < 256u; e += 64u) {
+    let row = row0 + e / 32u;
     if (row < batch) {
-      let j = e % 64u;
+      let j = e % 32u;
       let i1 = j;
-      work[148992u + row * 64u + j] = bitcast<u32>(wf[1024u + cur * 512u + e]);
+      work[75008u + row * 32u + j] = bitcast<u32>(wf[512u + cur * 256u + e]);
+    }
+  }
+  for (var e = lane; e < 256u; e += 64u) {
+    let row = row0 + e / 32u;
+    if (row < batch) {
+      let j = e % 32u;
+      let i1 = j;
+      work[75264u + row * 32u + j] = bitcast<u32>(wf[1024u + cur * 256u + e]);
+    }
+  }
+  for (var e = lane; e < 256u; e += 64u) {
+    let row = row0 + e / 32u;
+    if (row < batch) {
+      let j = e % 32u;
+      let i1 = j;
+      work[75520u + row * 32u + j] = bitcast<u32>(wf[1536u + cur * 256u + e]);
     }
   }
 }
@@ -1711,10 +1837,10 @@ fn rn_gelu(x: f32) -> f32 {
   return x * select(1.0 - tail, tail, x < 0.0);
 }
 
-// concat float[8, 128]
+// concat float[8, 64]
 fn g0(i0: u32, i1: u32) -> f32 {
-  if (i1 < 64u) { return bitcast<f32>(work[131072u + i0 * 64u + i1]); }
-  return bitcast<f32>(work[148480u + i0 * 64u + i1 - 64u]);
+  if (i1 < 32u) { return bitcast<f32>(work[66304u + i0 * 32u + i1]); }
+  return bitcast<f32>(work[75520u + i0 * 32u + i1 - 32u]);
 }
 
 @compute @workgroup_size(64)
@@ -1757,20 +1883,20 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lane:
   acc[29] = 0.0;
   acc[30] = 0.0;
   acc[31] = 0.0;
-  for (var k0 = 0u; k0 < 128u; k0 += 32u) {
+  for (var k0 = 0u; k0 < 64u; k0 += 32u) {
     for (var e = lane; e < 256u; e += 64u) {
       let row = row0 + e / 32u;
       let kk = e % 32u;
       let r0 = (min(row, 7u));
-      if (row < 8u && k0 + kk < 128u) { tile_a[e] = g0(r0, k0 + kk); } else { tile_a[e] = 0.0; }
+      if (row < 8u && k0 + kk < 64u) { tile_a[e] = g0(r0, k0 + kk); } else { tile_a[e] = 0.0; }
     }
     workgroupBarrier();
-    let chunk = min(32u, 128u - k0);
+    let chunk = min(32u, 64u - k0);
     for (var q = 0u; q < chunk; q++) {
-      let b0 = bitcast<f32>(derived[65536u + k0 + q]);
-      let b1 = bitcast<f32>(derived[65536u + k0 + q]);
-      let b2 = bitcast<f32>(derived[65536u + k0 + q]);
-      let b3 = bitcast<f32>(derived[65536u + k0 + q]);
+      let b0 = bitcast<f32>(derived[16384u + k0 + q]);
+      let b1 = bitcast<f32>(derived[16384u + k0 + q]);
+      let b2 = bitcast<f32>(derived[16384u + k0 + q]);
+      let b3 = bitcast<f32>(derived[16384u + k0 + q]);
       let a0 = tile_a[0u + q];
       acc[0] = acc[0] + a0 * b0;
       acc[1] = acc[1] + a0 * b1;
@@ -1959,7 +2085,7 @@ fn rn_f_equal(a: f32, b: f32) -> f32 { return select(0.0, 1.0, a == b); }
 
 // add float[8, 1]
 fn g1(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(bitcast<f32>(work[0u + i0]), bitcast<f32>(params[1346560u + 0u]));
+  return rn_f_add(bitcast<f32>(work[0u + i0]), bitcast<f32>(params[81408u + 0u]));
 }
 
 // sigmoid float[8, 1]

@@ -8,20 +8,24 @@ import type {
 } from "rnnc/runtime";
 /** Batch-major inputs: nested arrays (sequences may be ragged: they are padded and their lengths taken) or `{ data, shape }`. */
 export interface SpamInputs {
-  /** int[B, T]: token ids in [0, 20000) */
+  /** int[B, T]: token ids in [0, 2000) */
   tokens: InputValue;
 }
 export interface SpamOutputs {
   /** float[B, 1] */
   prob: FloatOutput;
-  /** float[B, 64] */
+  /** float[B, 32] */
   "enc.final_state.l0.h": FloatOutput;
-  /** float[B, 64] */
+  /** float[B, 32] */
   "enc.final_state.l0.c": FloatOutput;
-  /** float[B, 64] */
+  /** float[B, 32] */
+  "enc.final_state.l0.m": FloatOutput;
+  /** float[B, 32] */
   "enc.final_state.l0_reverse.h": FloatOutput;
-  /** float[B, 64] */
+  /** float[B, 32] */
   "enc.final_state.l0_reverse.c": FloatOutput;
+  /** float[B, 32] */
+  "enc.final_state.l0_reverse.m": FloatOutput;
 }
 /** Model spam (many-to-one), compiled by rnnc 0.1.0 for at most 8 sequences, 32 steps along T. */
 export declare class Spam {

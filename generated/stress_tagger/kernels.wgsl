@@ -84,9 +84,9 @@ fn rn_gelu(x: f32) -> f32 {
 
 // concat float[192, 32]
 fn g1(i0: u32, i1: u32) -> f32 {
-  if (i0 < 64u) { return bitcast<f32>(params[5760u + i0 * 32u + i1]); }
-  if (i0 < 128u) { return bitcast<f32>(params[12032u + (i0 - 64u) * 32u + i1]); }
-  return bitcast<f32>(params[18304u + (i0 - 128u) * 32u + i1]);
+  if (i0 < 64u) { return bitcast<f32>(params[5504u + i0 * 32u + i1]); }
+  if (i0 < 128u) { return bitcast<f32>(params[11776u + (i0 - 64u) * 32u + i1]); }
+  return bitcast<f32>(params[18048u + (i0 - 128u) * 32u + i1]);
 }
 
 // transpose float[32, 192]
@@ -187,9 +187,9 @@ fn rn_gelu(x: f32) -> f32 {
 
 // concat float[192, 64]
 fn g1(i0: u32, i1: u32) -> f32 {
-  if (i0 < 64u) { return bitcast<f32>(params[1600u + i0 * 64u + i1]); }
-  if (i0 < 128u) { return bitcast<f32>(params[7872u + (i0 - 64u) * 64u + i1]); }
-  return bitcast<f32>(params[14144u + (i0 - 128u) * 64u + i1]);
+  if (i0 < 64u) { return bitcast<f32>(params[1344u + i0 * 64u + i1]); }
+  if (i0 < 128u) { return bitcast<f32>(params[7616u + (i0 - 64u) * 64u + i1]); }
+  return bitcast<f32>(params[13888u + (i0 - 128u) * 64u + i1]);
 }
 
 // transpose float[64, 192]
@@ -290,9 +290,9 @@ fn rn_gelu(x: f32) -> f32 {
 
 // concat float[192, 32]
 fn g1(i0: u32, i1: u32) -> f32 {
-  if (i0 < 64u) { return bitcast<f32>(params[24576u + i0 * 32u + i1]); }
-  if (i0 < 128u) { return bitcast<f32>(params[30848u + (i0 - 64u) * 32u + i1]); }
-  return bitcast<f32>(params[37120u + (i0 - 128u) * 32u + i1]);
+  if (i0 < 64u) { return bitcast<f32>(params[24320u + i0 * 32u + i1]); }
+  if (i0 < 128u) { return bitcast<f32>(params[30592u + (i0 - 64u) * 32u + i1]); }
+  return bitcast<f32>(params[36864u + (i0 - 128u) * 32u + i1]);
 }
 
 // transpose float[32, 192]
@@ -393,9 +393,9 @@ fn rn_gelu(x: f32) -> f32 {
 
 // concat float[192, 64]
 fn g1(i0: u32, i1: u32) -> f32 {
-  if (i0 < 64u) { return bitcast<f32>(params[20416u + i0 * 64u + i1]); }
-  if (i0 < 128u) { return bitcast<f32>(params[26688u + (i0 - 64u) * 64u + i1]); }
-  return bitcast<f32>(params[32960u + (i0 - 128u) * 64u + i1]);
+  if (i0 < 64u) { return bitcast<f32>(params[20160u + i0 * 64u + i1]); }
+  if (i0 < 128u) { return bitcast<f32>(params[26432u + (i0 - 64u) * 64u + i1]); }
+  return bitcast<f32>(params[32704u + (i0 - 128u) * 64u + i1]);
 }
 
 // transpose float[64, 192]
@@ -496,9 +496,9 @@ fn rn_gelu(x: f32) -> f32 {
 
 // concat float[192, 128]
 fn g1(i0: u32, i1: u32) -> f32 {
-  if (i0 < 64u) { return bitcast<f32>(params[43392u + i0 * 128u + i1]); }
-  if (i0 < 128u) { return bitcast<f32>(params[55808u + (i0 - 64u) * 128u + i1]); }
-  return bitcast<f32>(params[68224u + (i0 - 128u) * 128u + i1]);
+  if (i0 < 64u) { return bitcast<f32>(params[43136u + i0 * 128u + i1]); }
+  if (i0 < 128u) { return bitcast<f32>(params[55552u + (i0 - 64u) * 128u + i1]); }
+  return bitcast<f32>(params[67968u + (i0 - 128u) * 128u + i1]);
 }
 
 // transpose float[128, 192]
@@ -599,9 +599,9 @@ fn rn_gelu(x: f32) -> f32 {
 
 // concat float[192, 64]
 fn g1(i0: u32, i1: u32) -> f32 {
-  if (i0 < 64u) { return bitcast<f32>(params[39232u + i0 * 64u + i1]); }
-  if (i0 < 128u) { return bitcast<f32>(params[51648u + (i0 - 64u) * 64u + i1]); }
-  return bitcast<f32>(params[64064u + (i0 - 128u) * 64u + i1]);
+  if (i0 < 64u) { return bitcast<f32>(params[38976u + i0 * 64u + i1]); }
+  if (i0 < 128u) { return bitcast<f32>(params[51392u + (i0 - 64u) * 64u + i1]); }
+  return bitcast<f32>(params[63808u + (i0 - 128u) * 64u + i1]);
 }
 
 // transpose float[64, 192]
@@ -702,9 +702,9 @@ fn rn_gelu(x: f32) -> f32 {
 
 // concat float[192, 128]
 fn g1(i0: u32, i1: u32) -> f32 {
-  if (i0 < 64u) { return bitcast<f32>(params[80640u + i0 * 128u + i1]); }
-  if (i0 < 128u) { return bitcast<f32>(params[93056u + (i0 - 64u) * 128u + i1]); }
-  return bitcast<f32>(params[105472u + (i0 - 128u) * 128u + i1]);
+  if (i0 < 64u) { return bitcast<f32>(params[80384u + i0 * 128u + i1]); }
+  if (i0 < 128u) { return bitcast<f32>(params[92800u + (i0 - 64u) * 128u + i1]); }
+  return bitcast<f32>(params[105216u + (i0 - 128u) * 128u + i1]);
 }
 
 // transpose float[128, 192]
@@ -805,9 +805,9 @@ fn rn_gelu(x: f32) -> f32 {
 
 // concat float[192, 64]
 fn g1(i0: u32, i1: u32) -> f32 {
-  if (i0 < 64u) { return bitcast<f32>(params[76480u + i0 * 64u + i1]); }
-  if (i0 < 128u) { return bitcast<f32>(params[88896u + (i0 - 64u) * 64u + i1]); }
-  return bitcast<f32>(params[101312u + (i0 - 128u) * 64u + i1]);
+  if (i0 < 64u) { return bitcast<f32>(params[76224u + i0 * 64u + i1]); }
+  if (i0 < 128u) { return bitcast<f32>(params[88640u + (i0 - 64u) * 64u + i1]); }
+  return bitcast<f32>(params[101056u + (i0 - 128u) * 64u + i1]);
 }
 
 // transpose float[64, 192]
@@ -908,7 +908,7 @@ fn rn_gelu(x: f32) -> f32 {
 
 // transpose float[128, 4]
 fn g0(i0: u32, i1: u32) -> f32 {
-  return bitcast<f32>(params[113728u + i1 * 128u + i0]);
+  return bitcast<f32>(params[113472u + i1 * 128u + i0]);
 }
 
 @compute @workgroup_size(64)
@@ -1008,7 +1008,7 @@ fn rn_gelu(x: f32) -> f32 {
 // gather float[8, 32, 32]
 fn g0(i0: u32, i1: u32, i2: u32) -> f32 {
   let k = in3[i0 * 32u + i1];
-  if (k < 0i || k >= 48i) { return 0.0; }
+  if (k < 0i || k >= 40i) { return 0.0; }
   return bitcast<f32>(params[0u + (u32(k)) * 32u + i2]);
 }
 
@@ -1231,7 +1231,7 @@ fn rn_gelu(x: f32) -> f32 {
 // gather float[8, 32, 32]
 fn g0(i0: u32, i1: u32, i2: u32) -> f32 {
   let k = in3[i0 * 32u + i1];
-  if (k < 0i || k >= 48i) { return 0.0; }
+  if (k < 0i || k >= 40i) { return 0.0; }
   return bitcast<f32>(params[0u + (u32(k)) * 32u + i2]);
 }
 
@@ -1494,7 +1494,7 @@ fn g7(i0: u32, i1: u32, i2: u32) -> f32 {
 
 // add float[8, 32, 64]
 fn g6(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g7(i0, i1, i2), bitcast<f32>(params[18240u + i2]));
+  return rn_f_add(g7(i0, i1, i2), bitcast<f32>(params[17984u + i2]));
 }
 
 // slice float[8, 64]
@@ -1504,7 +1504,7 @@ fn s0_9(i0: u32, i1: u32) -> f32 {
 
 // add float[8, 64]
 fn s0_8(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_9(i0, i1), bitcast<f32>(params[14080u + i1]));
+  return rn_f_add(s0_9(i0, i1), bitcast<f32>(params[13824u + i1]));
 }
 
 // add float[8, 64]
@@ -1529,7 +1529,7 @@ fn g13(i0: u32, i1: u32, i2: u32) -> f32 {
 
 // add float[8, 32, 64]
 fn g12(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g13(i0, i1, i2), bitcast<f32>(params[5696u + i2]));
+  return rn_f_add(g13(i0, i1, i2), bitcast<f32>(params[5440u + i2]));
 }
 
 // slice float[8, 32, 64]
@@ -1539,7 +1539,7 @@ fn g18(i0: u32, i1: u32, i2: u32) -> f32 {
 
 // add float[8, 32, 64]
 fn g17(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g18(i0, i1, i2), bitcast<f32>(params[11968u + i2]));
+  return rn_f_add(g18(i0, i1, i2), bitcast<f32>(params[11712u + i2]));
 }
 
 // slice float[8, 64]
@@ -1549,7 +1549,7 @@ fn s0_20(i0: u32, i1: u32) -> f32 {
 
 // add float[8, 64]
 fn s0_19(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_20(i0, i1), bitcast<f32>(params[7808u + i1]));
+  return rn_f_add(s0_20(i0, i1), bitcast<f32>(params[7552u + i1]));
 }
 
 // add float[8, 64]
@@ -1569,7 +1569,7 @@ fn s0_22(i0: u32, i1: u32) -> f32 {
 
 // add float[8, 64]
 fn s0_21(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_22(i0, i1), bitcast<f32>(params[1536u + i1]));
+  return rn_f_add(s0_22(i0, i1), bitcast<f32>(params[1280u + i1]));
 }
 
 // mul float[8, 64]
@@ -1705,7 +1705,7 @@ fn g34(i0: u32, i1: u32, i2: u32) -> f32 {
 
 // add float[8, 32, 64]
 fn g33(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g34(i0, i1, i2), bitcast<f32>(params[37056u + i2]));
+  return rn_f_add(g34(i0, i1, i2), bitcast<f32>(params[36800u + i2]));
 }
 
 // slice float[8, 64]
@@ -1715,7 +1715,7 @@ fn s1_36(i0: u32, i1: u32) -> f32 {
 
 // add float[8, 64]
 fn s1_35(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_36(i0, i1), bitcast<f32>(params[32896u + i1]));
+  return rn_f_add(s1_36(i0, i1), bitcast<f32>(params[32640u + i1]));
 }
 
 // add float[8, 64]
@@ -1740,7 +1740,7 @@ fn g40(i0: u32, i1: u32, i2: u32) -> f32 {
 
 // add float[8, 32, 64]
 fn g39(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g40(i0, i1, i2), bitcast<f32>(params[24512u + i2]));
+  return rn_f_add(g40(i0, i1, i2), bitcast<f32>(params[24256u + i2]));
 }
 
 // slice float[8, 32, 64]
@@ -1750,7 +1750,7 @@ fn g45(i0: u32, i1: u32, i2: u32) -> f32 {
 
 // add float[8, 32, 64]
 fn g44(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g45(i0, i1, i2), bitcast<f32>(params[30784u + i2]));
+  return rn_f_add(g45(i0, i1, i2), bitcast<f32>(params[30528u + i2]));
 }
 
 // slice float[8, 64]
@@ -1760,7 +1760,7 @@ fn s1_47(i0: u32, i1: u32) -> f32 {
 
 // add float[8, 64]
 fn s1_46(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_47(i0, i1), bitcast<f32>(params[26624u + i1]));
+  return rn_f_add(s1_47(i0, i1), bitcast<f32>(params[26368u + i1]));
 }
 
 // add float[8, 64]
@@ -1780,7 +1780,7 @@ fn s1_49(i0: u32, i1: u32) -> f32 {
 
 // add float[8, 64]
 fn s1_48(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_49(i0, i1), bitcast<f32>(params[20352u + i1]));
+  return rn_f_add(s1_49(i0, i1), bitcast<f32>(params[20096u + i1]));
 }
 
 // mul float[8, 64]
@@ -2486,7 +2486,7 @@ fn g7(i0: u32, i1: u32, i2: u32) -> f32 {
 
 // add float[8, 32, 64]
 fn g6(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g7(i0, i1, i2), bitcast<f32>(params[68160u + i2]));
+  return rn_f_add(g7(i0, i1, i2), bitcast<f32>(params[67904u + i2]));
 }
 
 // slice float[8, 64]
@@ -2496,7 +2496,7 @@ fn s0_9(i0: u32, i1: u32) -> f32 {
 
 // add float[8, 64]
 fn s0_8(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_9(i0, i1), bitcast<f32>(params[64000u + i1]));
+  return rn_f_add(s0_9(i0, i1), bitcast<f32>(params[63744u + i1]));
 }
 
 // add float[8, 64]
@@ -2521,7 +2521,7 @@ fn g13(i0: u32, i1: u32, i2: u32) -> f32 {
 
 // add float[8, 32, 64]
 fn g12(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g13(i0, i1, i2), bitcast<f32>(params[43328u + i2]));
+  return rn_f_add(g13(i0, i1, i2), bitcast<f32>(params[43072u + i2]));
 }
 
 // slice float[8, 32, 64]
@@ -2531,7 +2531,7 @@ fn g18(i0: u32, i1: u32, i2: u32) -> f32 {
 
 // add float[8, 32, 64]
 fn g17(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g18(i0, i1, i2), bitcast<f32>(params[55744u + i2]));
+  return rn_f_add(g18(i0, i1, i2), bitcast<f32>(params[55488u + i2]));
 }
 
 // slice float[8, 64]
@@ -2541,7 +2541,7 @@ fn s0_20(i0: u32, i1: u32) -> f32 {
 
 // add float[8, 64]
 fn s0_19(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_20(i0, i1), bitcast<f32>(params[51584u + i1]));
+  return rn_f_add(s0_20(i0, i1), bitcast<f32>(params[51328u + i1]));
 }
 
 // add float[8, 64]
@@ -2561,7 +2561,7 @@ fn s0_22(i0: u32, i1: u32) -> f32 {
 
 // add float[8, 64]
 fn s0_21(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s0_22(i0, i1), bitcast<f32>(params[39168u + i1]));
+  return rn_f_add(s0_22(i0, i1), bitcast<f32>(params[38912u + i1]));
 }
 
 // mul float[8, 64]
@@ -2697,7 +2697,7 @@ fn g34(i0: u32, i1: u32, i2: u32) -> f32 {
 
 // add float[8, 32, 64]
 fn g33(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g34(i0, i1, i2), bitcast<f32>(params[105408u + i2]));
+  return rn_f_add(g34(i0, i1, i2), bitcast<f32>(params[105152u + i2]));
 }
 
 // slice float[8, 64]
@@ -2707,7 +2707,7 @@ fn s1_36(i0: u32, i1: u32) -> f32 {
 
 // add float[8, 64]
 fn s1_35(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_36(i0, i1), bitcast<f32>(params[101248u + i1]));
+  return rn_f_add(s1_36(i0, i1), bitcast<f32>(params[100992u + i1]));
 }
 
 // add float[8, 64]
@@ -2732,7 +2732,7 @@ fn g40(i0: u32, i1: u32, i2: u32) -> f32 {
 
 // add float[8, 32, 64]
 fn g39(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g40(i0, i1, i2), bitcast<f32>(params[80576u + i2]));
+  return rn_f_add(g40(i0, i1, i2), bitcast<f32>(params[80320u + i2]));
 }
 
 // slice float[8, 32, 64]
@@ -2742,7 +2742,7 @@ fn g45(i0: u32, i1: u32, i2: u32) -> f32 {
 
 // add float[8, 32, 64]
 fn g44(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g45(i0, i1, i2), bitcast<f32>(params[92992u + i2]));
+  return rn_f_add(g45(i0, i1, i2), bitcast<f32>(params[92736u + i2]));
 }
 
 // slice float[8, 64]
@@ -2752,7 +2752,7 @@ fn s1_47(i0: u32, i1: u32) -> f32 {
 
 // add float[8, 64]
 fn s1_46(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_47(i0, i1), bitcast<f32>(params[88832u + i1]));
+  return rn_f_add(s1_47(i0, i1), bitcast<f32>(params[88576u + i1]));
 }
 
 // add float[8, 64]
@@ -2772,7 +2772,7 @@ fn s1_49(i0: u32, i1: u32) -> f32 {
 
 // add float[8, 64]
 fn s1_48(i0: u32, i1: u32) -> f32 {
-  return rn_f_add(s1_49(i0, i1), bitcast<f32>(params[76416u + i1]));
+  return rn_f_add(s1_49(i0, i1), bitcast<f32>(params[76160u + i1]));
 }
 
 // mul float[8, 64]
@@ -3020,7 +3020,7 @@ fn g1(i0: u32, i1: u32, i2: u32) -> f32 {
 
 // add float[8, 32, 4]
 fn g0(i0: u32, i1: u32, i2: u32) -> f32 {
-  return rn_f_add(g1(i0, i1, i2), bitcast<f32>(params[113664u + i2]));
+  return rn_f_add(g1(i0, i1, i2), bitcast<f32>(params[113408u + i2]));
 }
 
 @compute @workgroup_size(64)

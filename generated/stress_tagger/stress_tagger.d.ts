@@ -8,7 +8,7 @@ import type {
 } from "rnnc/runtime";
 /** Batch-major inputs: nested arrays (sequences may be ragged: they are padded and their lengths taken) or `{ data, shape }`. */
 export interface StressTaggerInputs {
-  /** int[B, T]: token ids in [0, 48) */
+  /** int[B, T]: token ids in [0, 40) */
   phonemes: InputValue;
 }
 export interface StressTaggerOutputs {
