@@ -5,12 +5,17 @@
  * of accepted programs compiles on the WebGPU device (getCompilationInfo, and pipelines).
  */
 import fc from "fast-check";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { randomModel } from "../support/random-models.ts";
 import { mutatedRnnText } from "../support/rnn-arbitraries.ts";
 import { describeWebGpu } from "../support/webgpu.ts";
 import { limitCases } from "./support/limit-cases.ts";
 import {
+  cliCrashed,
+  cliProgram,
   compileProgram,
   fuzzProgram,
   programCorpus,
@@ -60,6 +65,26 @@ describe("the compiler on hostile programs", () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it("the command line: rnnc check and compile exit 0, 1 or 2, never 3 (an internal error)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rnnc-cli-fuzz-"));
+    try {
+      let compiled = 0;
+      for (let i = 0; i < 60; i++) {
+        const program = fuzzProgram(corpus, SEED + 2, i);
+        const checked = await cliProgram(program.text, dir, false);
+        if (cliCrashed(checked))
+          throw new Error(`rnnc check crashed:\n${checked.output}\n--- input ---\n${program.text}`);
+        if (checked.code !== 0 || compiled >= 3) continue;
+        compiled++;
+        const out = await cliProgram(program.text, dir, true);
+        if (cliCrashed(out))
+          throw new Error(`rnnc compile crashed:\n${out.output}\n--- input ---\n${program.text}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each(limitCases().map((c) => [c.name, c] as const))("limits: %s", (_, c) => {

@@ -8,6 +8,7 @@
  * - `concurrentRuns`: many `run` calls in flight on one model, and on two models of one
  *   bundle, and interleaved streams, equal to the same calls made one by one.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -77,23 +78,32 @@ export interface TrainComparison {
   readonly losses: number[];
 }
 
-async function train(dir: string, seed: number, out: string): Promise<void> {
-  const lines: string[] = [];
-  const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+/** `rnnc train` in this process, or in a new one (`child`: bin/rnnc.js). */
+async function train(dir: string, seed: number, out: string, child = false): Promise<void> {
   const args = ["train", join(dir, "m.rnn"), "--data", join(dir, "d.jsonl"), "--out", out];
   const options = ["--epochs", "3", "--batch", "8", "--seed", String(seed), "--backend", "cpu"];
+  if (child) {
+    const r = spawnSync(process.execPath, ["bin/rnnc.js", ...args, ...options], {
+      encoding: "utf8",
+    });
+    if (r.status !== 0) throw new Error(`rnnc train exited ${r.status}:\n${r.stderr}`);
+    return;
+  }
+  const lines: string[] = [];
+  const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
   const code = await main([...args, ...options], io);
   if (code !== 0) throw new Error(`rnnc train exited ${code}:\n${lines.join("\n")}`);
 }
 
-export async function trainTwice(seed = 7): Promise<TrainComparison> {
+/** Two runs of `seed` (the second in another process when `child`) and one of `seed + 1`. */
+export async function trainTwice(seed = 7, child = false): Promise<TrainComparison> {
   const dir = mkdtempSync(join(tmpdir(), "rnnc-determinism-"));
   try {
     writeFileSync(join(dir, "m.rnn"), TRAIN_SPEC);
     writeFileSync(join(dir, "d.jsonl"), trainData());
     await train(dir, seed, join(dir, "a"));
     await train(dir, seed + 1, join(dir, "c"));
-    await train(dir, seed, join(dir, "b"));
+    await train(dir, seed, join(dir, "b"), child);
     const [a, b, c] = ["a", "b", "c"].map((r) => filesOf(join(dir, r))) as [
       Map<string, Buffer>,
       Map<string, Buffer>,
@@ -217,5 +227,23 @@ export async function concurrentRuns(
   } finally {
     a.destroy();
     b.destroy();
+  }
+}
+
+/**
+ * `rnnc compile` of model `name` in `spec` by two processes: the paths whose bytes differ
+ * (empty: byte-identical).
+ */
+export function compileInTwoProcesses(spec: string, name: string): string[] {
+  const dir = mkdtempSync(join(tmpdir(), "rnnc-compile-twice-"));
+  try {
+    for (const out of ["a", "b"]) {
+      const args = ["bin/rnnc.js", "compile", spec, "--model", name, "-o", join(dir, out)];
+      const r = spawnSync(process.execPath, args, { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`rnnc compile exited ${r.status}:\n${r.stderr}`);
+    }
+    return differences(filesOf(join(dir, "a")), filesOf(join(dir, "b")));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -8,8 +8,9 @@
  * has a loss). Any exception is a crash: the contract is that every failure is a diagnostic.
  */
 import fc from "fast-check";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { main } from "../../../cli/main.ts";
 import { withGradients } from "../../../compiler/autodiff/reverse.ts";
 import { checkParsed, prelude } from "../../../compiler/check/index.ts";
 import type { CheckedModel } from "../../../compiler/check/model.ts";
@@ -403,4 +404,33 @@ export function compileProgram(text: string, seed: number, lowered?: Set<string>
     const error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     return { status: "crash", stage: stage.name, error: error.slice(0, 500) };
   }
+}
+
+// ── Through the command line ─────────────────────────────────────────────────────────────────
+
+export interface CliOutcome {
+  /** The exit code: 0 ok, 1 diagnostics, 2 usage; 3 is an internal error (a crash). */
+  readonly code: number;
+  readonly output: string;
+}
+
+/**
+ * `rnnc check FILE`, or `rnnc compile FILE -o DIR/bundle --batch 2`, on `text` written
+ * to `dir`. An exit code of 3 or a stack trace in the output is a crash.
+ */
+export async function cliProgram(text: string, dir: string, compile: boolean): Promise<CliOutcome> {
+  const path = join(dir, "fuzz.rnn");
+  writeFileSync(path, text);
+  const lines: string[] = [];
+  const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+  const args = compile
+    ? ["compile", path, "-o", join(dir, "bundle"), "--batch", "2"]
+    : ["check", path];
+  const code = await main(args, io);
+  return { code, output: lines.join("\n") };
+}
+
+/** Whether a command-line outcome is a crash: exit 3, or an internal error printed. */
+export function cliCrashed(outcome: CliOutcome): boolean {
+  return outcome.code === 3 || /internal error|\n\s+at /.test(outcome.output);
 }

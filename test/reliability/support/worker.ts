@@ -36,8 +36,8 @@ export interface WorkerReport {
   readonly counts: Record<string, Record<string, number>>;
   readonly crashes: readonly Crash[];
   readonly wgsl: readonly Shader[];
-  /** The longest time one input took, in milliseconds, by kind. */
-  readonly slowest: Readonly<Record<string, number>>;
+  /** The longest time one input took, in milliseconds, and which input, by kind. */
+  readonly slowest: Readonly<Record<string, { readonly ms: number; readonly index: number }>>;
   /** done: whether the worker's state was intact at the end (see `intact`). */
   readonly intact?: boolean;
 }
@@ -50,10 +50,10 @@ const progress = new Int32Array(task.progress);
 let counts: Record<string, Record<string, number>> = {};
 let crashes: Crash[] = [];
 let wgsl: Shader[] = [];
-let slowest: Record<string, number> = {};
+let slowest: Record<string, { ms: number; index: number }> = {};
 
-function count(kind: string, outcome: string, ms: number): void {
-  slowest[kind] = Math.max(slowest[kind] ?? 0, ms);
+function count(kind: string, outcome: string, ms: number, index: number): void {
+  if (ms > (slowest[kind]?.ms ?? -1)) slowest[kind] = { ms, index };
   const byOutcome = (counts[kind] ??= {});
   byOutcome[outcome] = (byOutcome[outcome] ?? 0) + 1;
 }
@@ -84,7 +84,7 @@ async function programs(): Promise<boolean> {
     const program = fuzzProgram(corpus, task.seed, i);
     const t0 = performance.now();
     const outcome = compileProgram(program.text, i, lowered);
-    count(`programs (${program.kind})`, outcome.status, performance.now() - t0);
+    count(`programs (${program.kind})`, outcome.status, performance.now() - t0, i);
     if (outcome.status === "crash")
       crashes.push({
         index: i,
@@ -117,7 +117,7 @@ async function loaders(): Promise<boolean> {
           : kind === "data"
             ? fuzzer.data(rng)
             : fuzzer.input(rng));
-      count(r.kind, r.outcome.status, performance.now() - t0);
+      count(r.kind, r.outcome.status, performance.now() - t0, i);
       if (r.outcome.status === "crash")
         crashes.push({ index: i, kind: r.kind, what: r.how, error: r.outcome.error, input: "" });
       if (((i - task.start) / task.stride) % REPORT_EVERY === REPORT_EVERY - 1) {
