@@ -205,6 +205,27 @@ function parseDiagnostic(
   return error("RNN1004", where, message || `unexpected ${describeToken(token)}`, { help });
 }
 
+/**
+ * Names become keys of the manifest's and plans' records, where `__proto__` is not a key but
+ * the record's prototype: it is reserved.
+ */
+function reservedName(tokens: readonly IToken[]): Diagnostic | undefined {
+  const token = tokens.find(
+    (k) =>
+      (k.tokenType === t.Identifier || k.tokenType === t.PrimedIdentifier) &&
+      k.image.replace(/'$/, "") === "__proto__",
+  );
+  if (!token) return undefined;
+  return error(
+    "RNN1004",
+    span(token),
+    `'${token.image.replace(/'$/, "")}' is reserved, not a name`,
+    {
+      help: "choose another name",
+    },
+  );
+}
+
 /** Parses one `.rnn` text. Never throws on any input. */
 export function parse(input: SourceFile | string): ParseResult {
   const source = typeof input === "string" ? new SourceFile("<input>", input) : input;
@@ -218,7 +239,7 @@ export function parse(input: SourceFile | string): ParseResult {
   if (lexErrors.length > 0)
     return { source, program: undefined, comments, diagnostics: sortDiagnostics(lexErrors) };
 
-  const tooDeep = nestingDiagnostic(lexed.tokens);
+  const tooDeep = nestingDiagnostic(lexed.tokens) ?? reservedName(lexed.tokens);
   if (tooDeep) return { source, program: undefined, comments, diagnostics: [tooDeep] };
 
   const parser = rnnParser();

@@ -60,7 +60,7 @@ function exampleFrom(
 ): Example {
   const out = new Map<string, { data: number[]; steps: number }>();
   for (const input of inputs) {
-    const value = record[input.name];
+    const value = Object.hasOwn(record, input.name) ? record[input.name] : undefined;
     if (value === undefined) throw new DataError(`${where}: missing input '${input.name}'`);
     const data: number[] = [];
     const depth = (input.time ? 1 : 0) + input.dims.length;

@@ -59,7 +59,7 @@ describe("loaders on damaged files", () => {
   });
 });
 
-describe("what the fuzzer found, one case each", () => {
+describe("what fuzzing (and reading around it) found, one case each", () => {
   const dir = mkdtempSync(join(tmpdir(), "rnnc-loader-cases-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -172,6 +172,11 @@ describe("what the fuzzer found, one case each", () => {
     const ids = [{ name: "t", dtype: "int" as const, time: "T", dims: [] }];
     expect(() => parseJsonLines('{"t": [3, 12]}', ids, "d.jsonl", new Map([["t", 10]]))).toThrow(
       /token id 12, outside the vocabulary/,
+    );
+    // An input named like an Object property is missing when the line lacks it.
+    const odd = [{ name: "constructor", dtype: "float" as const, time: undefined, dims: [1] }];
+    expect(() => parseJsonLines('{"x": [1]}', odd, "d.jsonl")).toThrow(
+      /d.jsonl:1: missing input 'constructor'/,
     );
   });
 });

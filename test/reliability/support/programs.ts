@@ -69,6 +69,7 @@ const NUMBERS = [
   ...["0", "1", "2", "3", "-1", "0.5", "1.5", "1e-45", "1e308", "1e999", "2.5E+3", "007"],
   ...["99999999", "16777216", "16777217", "268435456", "4294967296", "9007199254740993"],
   ...["123456789012345678901234567890", "10000", "10001", "65536", "100000", "256", "257"],
+  ...["2048", "4097"],
 ];
 const WORDS = [
   ...["x", "h", "c", "H", "I", "T", "S", "enc", "dec", "final", "outputs", "tokens", "logits"],
@@ -79,6 +80,7 @@ const WORDS = [
   ...["luong", "bahdanau", "merge", "sum", "mean", "out", "bias", "eps", "width", "hidden"],
   ...["max_steps", "bos", "eos", "embed", "ignore", "padding", "top_k", "temperature"],
   ...["h'", "c'", "x'", "int", "float", "true", "false", "zeros", "ones", "normal", "decay"],
+  ...["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"],
 ];
 const MARKS = ["(", ")", "[", "]", "{", "}", ",", ":", "=", "+", "-", "*", "/", ".", "'", "#"];
 const ODD = ["\n", "\r\n", "\t", " ", "\u0000", "\uFEFF", "é", "’", "×", ";", "@", '"', "\uD800"];
