@@ -11,6 +11,7 @@
  *
  *   npm run test:reliability -- [--programs N] [--files N] [--runs N] [--seed S]
  *                               [--workers W] [--time-limit SECONDS] [--wgsl N] [--cli N]
+ *                               [--gpu-bundles N]
  *   npm run test:reliability -- --show N [--seed S]    (fuzzed program N, and its outcome)
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -29,6 +30,8 @@ import {
   trainTwice,
 } from "../test/reliability/support/determinism.ts";
 import { limitCases } from "../test/reliability/support/limit-cases.ts";
+import { LoaderFuzzer } from "../test/reliability/support/loaders.ts";
+import { Rng } from "../test/reliability/support/rng.ts";
 import {
   cliCrashed,
   cliProgram,
@@ -56,6 +59,7 @@ const WORKERS = option("workers", Math.max(1, Math.min(2, availableParallelism()
 const TIME_LIMIT = option("time-limit", 60);
 const WGSL = option("wgsl", 3000);
 const CLI = option("cli", 2000);
+const BUNDLES_ON_GPU = option("gpu-bundles", 1000);
 
 interface Row {
   kind: string;
@@ -303,7 +307,7 @@ async function cliPhase(): Promise<void> {
   }
 }
 
-async function loadersPhase(): Promise<void> {
+async function loadersPhase(device: GPUDevice | undefined): Promise<void> {
   log(`loaders: ${FILES} damaged files and inputs on ${WORKERS} workers`);
   const intact = await pool(
     "loaders",
@@ -316,6 +320,32 @@ async function loadersPhase(): Promise<void> {
     () => {},
   );
   if (!intact) row("bundles").corrupted++;
+  if (!device) return;
+  // On the device, in this thread (one device for all): damaged bundles loaded, run, streamed.
+  log(`loaders: ${BUNDLES_ON_GPU} damaged bundles on WebGPU`);
+  const fuzzer = await LoaderFuzzer.create();
+  try {
+    for (let i = 0; i < BUNDLES_ON_GPU; i++) {
+      const t0 = performance.now();
+      const r = await fuzzer.bundle(Rng.of(SEED + 2, i), device);
+      const ms = performance.now() - t0;
+      const kind = row(r.kind);
+      kind.tried++;
+      if (ms > kind.slowestMs) [kind.slowestMs, kind.slowestInput] = [ms, `WebGPU bundle ${i}`];
+      if (r.outcome.status === "loaded") kind.passed++;
+      else if (r.outcome.status === "refused") kind.refused++;
+      else {
+        kind.crashed++;
+        failures.push(`WebGPU bundle ${i} (${r.how}) crashed: ${r.outcome.error}`);
+      }
+    }
+    await fuzzer.assertIntact().catch((e: Error) => {
+      row("bundles on WebGPU").corrupted++;
+      failures.push(`after the WebGPU bundles: ${e.message}`);
+    });
+  } finally {
+    fuzzer.dispose();
+  }
 }
 
 async function determinismPhase(): Promise<void> {
@@ -452,7 +482,7 @@ try {
 }
 await programsPhase(device);
 await cliPhase();
-await loadersPhase();
+await loadersPhase(device);
 await determinismPhase();
 await concurrencyPhase(device);
 device?.destroy();

@@ -76,7 +76,7 @@ export async function loadPlan(
   checkPlan(plan, ["wgsl", "js"]);
   const shapes = (table: Plan["outputs"]) =>
     new Map(Object.entries(table).map(([name, t]) => [name, t.shape]));
-  checkAgreement(manifest, path, shapes(plan.inputs), shapes(plan.outputs));
+  checkAgreement(manifest, path, shapes(plan.inputs), shapes(plan.outputs), shapes(plan.params));
   return plan;
 }
 
@@ -101,20 +101,22 @@ export async function loadGraph(
   }
   const shapes = (table: ReadonlyMap<string, { shape: readonly number[] }>) =>
     new Map([...table].map(([name, n]) => [name, n.shape]));
-  checkAgreement(manifest, path, shapes(graph.inputs), shapes(graph.outputs));
+  checkAgreement(manifest, path, shapes(graph.inputs), shapes(graph.outputs), shapes(graph.params));
   return graph;
 }
 
 /**
  * The plans and graphs were built for the manifest's limits, inputs and outputs; a manifest
  * edited since (or a file re-hashed into it) would make the runtime pad inputs to one shape
- * and run a plan of another. RNN4504 names the first disagreement.
+ * and run a plan of another, or a plan read a parameter the weights lack. RNN4504 names the
+ * first disagreement.
  */
 function checkAgreement(
   manifest: Manifest,
   path: string,
   inputs: ReadonlyMap<string, readonly number[]>,
   outputs: ReadonlyMap<string, readonly number[]>,
+  params: ReadonlyMap<string, readonly number[]>,
 ): void {
   const step = Object.values(manifest.backends).some((b) => b.step === path);
   const { batch, steps } = manifest.limits;
@@ -134,4 +136,9 @@ function checkAgreement(
   }
   for (const spec of manifest.outputs)
     if (outputs.get(spec.name)?.[0] !== batch) disagree(`output '${spec.name}'`);
+  const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  for (const [name, shape] of params) {
+    const declared = manifest.params.find((p) => p.name === name);
+    if (!declared || count(declared.shape) !== count(shape)) disagree(`param '${name}'`);
+  }
 }

@@ -206,19 +206,24 @@ export class BundleModel {
     if (!step) throw new BundleError(BUNDLE_CODES.unsupported, "no step plan");
     const carry = Object.fromEntries(stream.states.map((s) => [s.input, s.output]));
     const engine = this.liveEngine().then(() => this.make(step, carry));
+    // A step plan that fails to load rejects each step; unawaited, it must not end the process.
+    engine.catch(() => {});
     this.streams.add(engine);
     return new BundleStream(this.manifest, engine, () => this.streams.delete(engine));
   }
 
   destroy(): void {
     this.engine.destroy();
-    for (const engine of this.streams) void engine.then((e) => e.destroy());
+    for (const engine of this.streams) void engine.then((e) => e.destroy(), ignore);
     this.streams.clear();
     this.gpu?.destroy();
   }
 }
 
 type EngineMaker = (path: string, carry: Carry) => Promise<Engine>;
+
+/** A stream whose engine never loaded has nothing to free (its steps reported why). */
+function ignore(): void {}
 
 async function engineMaker(
   read: FileReader,
@@ -260,7 +265,7 @@ export class BundleStream {
   /** Frees this stream's executor (its states and buffers). */
   destroy(): void {
     this.forget();
-    void this.engine.then((e) => e.destroy());
+    void this.engine.then((e) => e.destroy(), ignore);
   }
 
   /** Feeds one step ([B, ...] for each [B, T, ...] input); returns that step's outputs. */

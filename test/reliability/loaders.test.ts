@@ -14,6 +14,7 @@ import { BundleModel } from "../../runtime/bundle/index.ts";
 import { parseJsonLines } from "../../runtime/train/data.ts";
 import { readSafetensors, writeSafetensors, tensor } from "../../runtime/weights/safetensors.ts";
 import { checkOk } from "../support/check.ts";
+import { describeWebGpu } from "../support/webgpu.ts";
 import {
   BASE_INPUT,
   LIMITS,
@@ -59,6 +60,14 @@ describe("loaders on damaged files", () => {
   });
 });
 
+describeWebGpu("damaged bundles on WebGPU", (gpu) => {
+  it(`load or refuse with a code on the device (seed ${SEED})`, async () => {
+    for (let i = 0; i < 30; i++)
+      noCrash(await fuzzer.bundle(Rng.of(SEED, 1e6 + i), gpu().device), i);
+    await fuzzer.assertIntact();
+  });
+});
+
 describe("what fuzzing (and reading around it) found, one case each", () => {
   const dir = mkdtempSync(join(tmpdir(), "rnnc-loader-cases-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -69,6 +78,18 @@ describe("what fuzzing (and reading around it) found, one case each", () => {
     const out = mkdtempSync(join(dir, "b-"));
     writeBundleDir(join(out, "bundle"), files);
     return join(out, "bundle");
+  }
+
+  /** Replaces a file of the bundle and its size and hash in the manifest. */
+  function replaceFile(files: Map<string, Uint8Array>, path: string, bytes: Uint8Array): void {
+    files.set(path, bytes);
+    manifestEdit((m) => {
+      const entry = (m.files as { path: string; bytes: number; sha256: string }[]).find(
+        (f) => f.path === path,
+      )!;
+      entry.bytes = bytes.length;
+      entry.sha256 = createHash("sha256").update(bytes).digest("hex");
+    })(files);
   }
 
   const manifestEdit =
@@ -99,22 +120,36 @@ describe("what fuzzing (and reading around it) found, one case each", () => {
   it("weights holding NaN or an infinity: RNN4111, naming the tensor and element", async () => {
     const path = await bundleWith((files) => {
       const { tensors } = readSafetensors(files.get("weights.safetensors")!);
-      const [name, t] = [...tensors][0]!;
-      (t.data as Float32Array)[3] = NaN;
-      const bytes = writeSafetensors(tensors);
-      files.set("weights.safetensors", bytes);
-      manifestEdit((m) => {
-        const entry = (m.files as { path: string; bytes: number; sha256: string }[]).find(
-          (f) => f.path === "weights.safetensors",
-        )!;
-        entry.bytes = bytes.length;
-        entry.sha256 = createHash("sha256").update(bytes).digest("hex");
-      })(files);
-      expect(name).toBeTruthy();
+      ([...tensors.values()][0]!.data as Float32Array)[3] = NaN;
+      replaceFile(files, "weights.safetensors", writeSafetensors(tensors));
     });
     await expect(BundleModel.load(path, { backend: "cpu" })).rejects.toThrow(
       /RNN4111: [^]*element 3 is NaN/,
     );
+  });
+
+  it("a plan that reads a parameter the weights lack: RNN4504", async () => {
+    const path = await bundleWith((files) => {
+      const plan = JSON.parse(new TextDecoder().decode(files.get("plan.cpu.json")!));
+      const [name] = Object.keys(plan.params);
+      plan.params[`${name}x`] = plan.params[name!];
+      delete plan.params[name!];
+      replaceFile(files, "plan.cpu.json", new TextEncoder().encode(JSON.stringify(plan)));
+    });
+    await expect(BundleModel.load(path, { backend: "cpu" })).rejects.toThrow(
+      /RNN4504: plan.cpu.json: param '.*x' disagrees with manifest.json/,
+    );
+  });
+
+  it("a stream whose step plan is broken fails each step with RNN4504, and nothing else", async () => {
+    const path = await bundleWith((files) =>
+      replaceFile(files, "plan.step.cpu.json", new TextEncoder().encode('{"buffers": 7}')),
+    );
+    const model = await BundleModel.load(path, { backend: "cpu" });
+    const stream = model.stream();
+    await expect(stream.step({ tokens: [1], extra: [[0, 0, 0]] })).rejects.toThrow(/RNN4504/);
+    model.stream(); // never stepped: its failed load must not be an unhandled rejection
+    model.destroy();
   });
 
   it("a manifest asking for a billion sequences, or naming a file outside the bundle: RNN4501", async () => {

@@ -278,9 +278,10 @@ export class LoaderFuzzer {
 
   /**
    * A bundle with one file damaged; half the time the manifest's size and hash are updated
-   * to match, so the damage reaches the parsers behind the integrity check.
+   * to match, so the damage reaches the parsers behind the integrity check. Loaded on the
+   * CPU or reference backend, or on `device`; then a run and a stream's step.
    */
-  async bundle(rng: Rng): Promise<FuzzResult> {
+  async bundle(rng: Rng, device?: GPUDevice): Promise<FuzzResult> {
     const roll = rng.int(10);
     const path =
       roll < 4 ? "manifest.json" : roll < 7 ? "weights.safetensors" : rng.pick(this.paths);
@@ -311,16 +312,20 @@ export class LoaderFuzzer {
     for (const [p, b] of changed) writeFileSync(join(dir, p), b);
     try {
       const outcome = await outcomeOf(async () => {
-        const model = await BundleModel.load(dir, {
-          backend: rng.chance(0.8) ? "cpu" : "reference",
-        });
+        const model = await BundleModel.load(
+          dir,
+          device ? { device } : { backend: rng.chance(0.8) ? "cpu" : "reference" },
+        );
         try {
           await model.run(BASE_INPUT);
+          const stream = model.stream();
+          await stream.step({ tokens: [1, 2], extra: BASE_INPUT.extra });
+          stream.destroy();
         } finally {
           model.destroy();
         }
       });
-      return { kind: "bundles", how, outcome };
+      return { kind: device ? "bundles on WebGPU" : "bundles", how, outcome };
     } finally {
       for (const p of changed.keys()) writeFileSync(join(dir, p), this.files.get(p)!);
     }
