@@ -8,7 +8,13 @@
 import type { HostArray } from "../webgpu/plan-io.ts";
 import { BUNDLE_CODES, BundleError, type BundleCode } from "./errors.ts";
 import type { TensorSpec } from "./manifest.ts";
-import { flattenNested, NestedInputError, typeText, type InputType } from "./nested.ts";
+import {
+  flattenNested,
+  isFiniteValue,
+  NestedInputError,
+  typeText,
+  type InputType,
+} from "./nested.ts";
 
 /** An input value: nested arrays (sequences may be ragged), or flat data with its shape. */
 export type InputValue =
@@ -60,10 +66,10 @@ function flatParts(spec: TensorSpec, value: { data: unknown; shape: unknown }) {
   const values = data as Float32Array | Float64Array | Int32Array | readonly unknown[];
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (typeof v !== "number" || !Number.isFinite(v))
+    if (!isFiniteValue(v))
       fail(
         BUNDLE_CODES.wrongDtype,
-        `input '${spec.name}': value ${i} is ${typeof v === "number" ? v : JSON.stringify(v)?.slice(0, 30)}, not a finite number`,
+        `input '${spec.name}': value ${i} is ${typeof v === "number" ? v : JSON.stringify(v)?.slice(0, 30)}, not a finite float32 number`,
       );
   }
   return { data: values as Float32Array | Float64Array | Int32Array | readonly number[], shape };

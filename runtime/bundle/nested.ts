@@ -14,6 +14,14 @@ export interface InputType {
 
 export type Nested = number | readonly Nested[];
 
+/** The largest float32: larger values would reach the backends as infinity. */
+export const F32_MAX = 3.4028234663852886e38;
+
+/** Whether `v` is a number the backends hold as it is (finite, and within float32's range). */
+export function isFiniteValue(v: unknown): v is number {
+  return typeof v === "number" && Math.abs(v) <= F32_MAX;
+}
+
 /** What is wrong: a value of the wrong kind ("dtype") or an array of the wrong size ("shape"). */
 export class NestedInputError extends Error {
   override readonly name = "NestedInputError";
@@ -44,10 +52,10 @@ export function flattenNested(name: string, type: InputType, value: unknown): Fl
   const rank = 1 + (type.time ? 1 : 0) + type.dims.length;
   const check = (v: unknown, depth: number, path: number[]): Nested => {
     if (depth === rank) {
-      if (typeof v !== "number" || !Number.isFinite(v))
+      if (!isFiniteValue(v))
         throw new NestedInputError(
           "dtype",
-          `${where(path)}: expected a finite number, got ${typeof v === "number" ? v : JSON.stringify(v)?.slice(0, 40)}`,
+          `${where(path)}: expected a finite float32 number, got ${typeof v === "number" ? v : JSON.stringify(v)?.slice(0, 40)}`,
         );
       if (type.dtype === "int" && !Number.isInteger(v))
         throw new NestedInputError(

@@ -22,6 +22,7 @@ const DTYPES = ["f32", "i32"];
 const ROLES = ["input", "param", "constant", "temp", "output", "arena"];
 
 function problem(plan: Record<string, unknown>): string | undefined {
+  if (!isInt(plan.version)) return "its version must be a number";
   if (
     !Array.isArray(plan.buffers) ||
     !Array.isArray(plan.shaders) ||

@@ -25,11 +25,14 @@ export class DataError extends Error {
   readonly code = "RNN4401";
 }
 
+/** The largest float32: training runs in float32, where larger values are infinity. */
+const F32_MAX = 3.4028234663852886e38;
+
 function flatten(value: unknown, depth: number, where: string, out: number[]): void {
   if (depth === 0) {
-    if (typeof value !== "number" || !Number.isFinite(value))
+    if (typeof value !== "number" || !(Math.abs(value) <= F32_MAX))
       throw new DataError(
-        `${where}: expected a finite number, got ${typeof value === "number" ? value : JSON.stringify(value)?.slice(0, 30)}`,
+        `${where}: expected a finite float32 number, got ${typeof value === "number" ? value : JSON.stringify(value)?.slice(0, 30)}`,
       );
     out.push(value);
     return;

@@ -185,6 +185,14 @@ describe("what fuzzing (and reading around it) found, one case each", () => {
     await expect(model.run({ tokens: long, extra: [[0, 0, 0]] })).rejects.toThrow(
       /RNN4509: .*1000000 steps/,
     );
+    const big = {
+      ...BASE_INPUT,
+      extra: [
+        [1e39, 0, 0],
+        [0, 0, 0],
+      ],
+    };
+    await expect(model.run(big)).rejects.toThrow(/RNN4507: .*float32 number, got 1e\+39/);
     const nan = { data: Float32Array.from([0, NaN, 0, 0, 0, 0]), shape: [2, 3] };
     await expect(model.run({ ...BASE_INPUT, extra: nan })).rejects.toThrow(
       /RNN4507: .*value 1 is NaN/,
@@ -202,7 +210,7 @@ describe("what fuzzing (and reading around it) found, one case each", () => {
   it("training data with 1e999 or a token id out of range: RNN4401", () => {
     const inputs = [{ name: "x", dtype: "float" as const, time: "T", dims: [1] }];
     expect(() => parseJsonLines('{"x": [[1e999]]}', inputs, "d.jsonl")).toThrow(
-      /d.jsonl:1: x\[0\]\[0\]: expected a finite number, got Infinity/,
+      /d.jsonl:1: x\[0\]\[0\]: expected a finite float32 number, got Infinity/,
     );
     const ids = [{ name: "t", dtype: "int" as const, time: "T", dims: [] }];
     expect(() => parseJsonLines('{"t": [3, 12]}', ids, "d.jsonl", new Map([["t", 10]]))).toThrow(

@@ -365,12 +365,11 @@ export class LoaderFuzzer {
   /** A damaged input to `run` (or to a stream's step) of the loaded pristine model. */
   async input(rng: Rng): Promise<FuzzResult> {
     const { inputs, lengths, how } = damageInput(rng);
-    const outcome = await outcomeOf(async () => {
-      const out = await this.model.run(inputs as Record<string, InputValue>, { lengths } as never);
-      for (const [name, t] of Object.entries(out))
-        if (!t.data.every(Number.isFinite))
-          throw new Error(`output ${name} is not finite after ${how}`);
-    });
+    // Admitted inputs are finite float32 values; outputs may still overflow (inputs near
+    // 1e38), so only the call's ending is judged.
+    const outcome = await outcomeOf(() =>
+      this.model.run(inputs as Record<string, InputValue>, { lengths } as never),
+    );
     return { kind: "run inputs", how, outcome };
   }
 
