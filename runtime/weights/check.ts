@@ -7,7 +7,7 @@
  *   enc.l0.f.x.bias: missing (expected shape [5]); did you mean 'enc.l0.f.x.bais'?
  *   enc.l0.f.x.bais: unexpected (the model has no parameter of this name)
  *   enc.l0.g.x.bias: expected dtype F32 or F64 (float32/float64), got I64
- *   enc.l0.h.weight: element 17 is NaN (weights must be finite)
+ *   enc.l0.h.weight: element 17 is NaN (weights must be finite float32 numbers)
  *
  * `weightsError` turns the list into one WeightsError with all of them.
  */
@@ -90,7 +90,7 @@ export function checkWeights(
         kind: "value",
         code: WEIGHTS_CODES.nonFinite,
         name: p.name,
-        message: `${p.name}: element ${bad} is ${t.data[bad]} (weights must be finite)`,
+        message: `${p.name}: element ${bad} is ${t.data[bad]} (weights must be finite float32 numbers)`,
       });
   }
   for (const name of extra) {
@@ -158,9 +158,12 @@ export function assertWeights(
 function nonFinite(t: Tensor): number {
   const data = t.data;
   if (!(data instanceof Float32Array || data instanceof Float64Array)) return -1;
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) return i;
+  // float64 values beyond float32's range would be infinity on the float32 backends.
+  for (let i = 0; i < data.length; i++) if (!(Math.abs(data[i]!) <= F32_MAX)) return i;
   return -1;
 }
+
+const F32_MAX = 3.4028234663852886e38;
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
