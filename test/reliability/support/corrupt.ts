@@ -75,7 +75,7 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** Values that are wrong almost anywhere. */
-export function hostileValue(rng: Rng): Json {
+function hostileValue(rng: Rng): Json {
   switch (rng.int(16)) {
     case 0:
       return null;

@@ -392,12 +392,3 @@ export class LoaderFuzzer {
     }
   }
 }
-
-/** For reports: one line per input kind. */
-export const LOADER_KINDS = [
-  "safetensors files",
-  "bundles",
-  "JSON Lines data files",
-  "CSV data files",
-  "run inputs",
-];
