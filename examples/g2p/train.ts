@@ -8,7 +8,7 @@
  *
  *   npx tsx examples/g2p/train.ts [--minutes 12] [--steps 0] [--batch 32] [--lr 0.004]
  *                                 [--spec small|full] [--train 0] [--held-out 1000]
- *                                 [--seed 1] [--backend cpu] [--bundle .tmp/g2p/bundle]
+ *                                 [--seed 1] [--backend cpu] [--bundle examples/g2p/bundle]
  *
  * Training stops after `--steps` updates or `--minutes` of training, whichever comes first
  * (0: no limit of that kind). `--spec full` trains examples/g2p.rnn as written (bidirectional
@@ -424,7 +424,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       train: { type: "string", default: "0" },
       "held-out": { type: "string", default: "1000" },
       backend: { type: "string", default: "cpu" },
-      bundle: { type: "string", default: ".tmp/g2p/bundle" },
+      bundle: { type: "string", default: "examples/g2p/bundle" },
     },
   });
   if (args.spec !== "small" && args.spec !== "full")
