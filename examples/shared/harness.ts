@@ -19,6 +19,7 @@ import {
 import { parse } from "../../dsl/parse.ts";
 import { SourceFile } from "../../dsl/source.ts";
 import { BundleModel, type Inputs, type Outputs } from "../../runtime/bundle/model.ts";
+import { flattenNested } from "../../runtime/bundle/nested.ts";
 import { tensor } from "../../runtime/reference/tensor.ts";
 import { sampleUniform } from "../../runtime/reference/rng.ts";
 import type { OptimizerOptions } from "../../runtime/train/optimizers.ts";
@@ -118,18 +119,6 @@ export interface BundleCheck {
   readonly difference: number;
 }
 
-/** Flat data of an input: nested number arrays (ragged rows padded with zeros) or flat data. */
-function flatInput(value: Inputs[string], steps: number | undefined): number[] {
-  if (typeof value === "number") return [value];
-  const rows = value as unknown[];
-  return rows.flatMap((row) => {
-    const flat = (Array.isArray(row) ? row : [row]).flat(Infinity) as number[];
-    if (steps === undefined) return flat;
-    const per = Array.isArray(row) && row.length > 0 ? flat.length / row.length : 1;
-    return [...flat, ...new Array<number>((steps - (row as unknown[]).length) * per).fill(0)];
-  });
-}
-
 /**
  * Writes the trained bundle of `model` to `dir` (atomically, as `rnnc compile` does), loads
  * it with only runtime/ on `backend`, runs `sample` (nested-array inputs, ragged sequences
@@ -160,30 +149,20 @@ export async function writeAndCheckBundle(
 
   const inputs = new Map<string, ReturnType<typeof tensor>>();
   const lengths: Record<string, number[]> = {};
-  let batch = 0;
   for (const input of model.inputs) {
     const value = options.sample[input.name];
     if (value === undefined) continue;
     if (typeof value === "object" && "shape" in value) {
       // Flat data with its shape: every sequence runs the full padded length.
-      batch = value.shape[0]!;
       if (input.type.time)
-        lengths[input.type.time] ??= new Array<number>(batch).fill(value.shape[1]!);
+        lengths[input.type.time] ??= new Array<number>(value.shape[0]!).fill(value.shape[1]!);
       inputs.set(input.name, tensor(input.type.dtype, value.shape, Array.from(value.data)));
       continue;
     }
-    const axis = input.type.time;
-    const rows = Array.isArray(value) ? (value as unknown[]) : undefined;
-    batch = rows?.length ?? 1;
-    let steps: number | undefined;
-    if (axis && rows) {
-      const list = rows.map((r) => (r as unknown[]).length);
-      lengths[axis] ??= list;
-      steps = Math.max(...list);
-    }
-    const data = flatInput(value, steps);
-    const shape = [batch, ...(steps !== undefined ? [steps] : []), ...input.type.dims];
-    inputs.set(input.name, tensor(input.type.dtype, shape, data));
+    // Nested arrays, ragged sequences padded with zeros, as the bundle runtime reads them.
+    const flat = flattenNested(input.name, input.type, value);
+    if (input.type.time && flat.lengths) lengths[input.type.time] ??= flat.lengths;
+    inputs.set(input.name, tensor(input.type.dtype, flat.shape, flat.values));
   }
   const reference = runReference(
     model,
